@@ -26,7 +26,7 @@ public static class MnistPreprocessor
     internal const float MinContrastSigmas = 8f;
 
     // After stretching, values under max(ThresholdFloor, ThresholdSigmas * noise) are background.
-    internal const float ThresholdFloor = 0.02f;
+    internal const float ThresholdFloor = 0.005f;
     internal const float ThresholdSigmas = 4f;
 
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, GIF; sniffed from the bytes) and preprocesses it.</summary>
