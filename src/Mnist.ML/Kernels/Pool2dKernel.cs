@@ -1,6 +1,13 @@
 // 2-D max and average pooling. Shapes: input (N, C, H, W), output (N, C, OH, OW) with the window in
 // ConvGeometry (K == C, KH/KW the window). Max pooling records the flat input index of each maximum
 // (argmax) for the trainer's backward; padding cells never win a max.
+//
+// Every model here pools 2x2 with stride 2 and no padding, so that case has its own loops (two input
+// rows at a time, no window or bounds arithmetic per cell) that give bit-identical results to the
+// general loops, which remain the path for every other window and the oracle in tests.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Mnist.ML.Kernels;
 
 internal static class Pool2dKernel
@@ -10,6 +17,44 @@ internal static class Pool2dKernel
         Span<float> output,        // (N, C, OH, OW)
         Span<int> argmax,          // (N, C, OH, OW) flat input index of the max, or empty to skip
         in ConvGeometry g)
+    {
+        Check(g, input.Length, output.Length);
+        if (!argmax.IsEmpty && argmax.Length < output.Length) throw new ArgumentException($"argmax holds {argmax.Length} values, the pool needs {output.Length}.");
+        if (IsTwoByTwo(g)) MaxForward2x2(input, output, argmax, g);
+        else MaxForwardGeneral(input, output, argmax, g);
+    }
+
+    /// <summary>2x2 stride-2 max: candidates in the general loop's order (row 0 left, right, row 1
+    /// left, right), a later one winning only when strictly greater, so ties and NaNs resolve alike.</summary>
+    private static void MaxForward2x2(ReadOnlySpan<float> input, Span<float> output, Span<int> argmax, in ConvGeometry g)
+    {
+        int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float y = ref MemoryMarshal.GetReference(output);
+        bool keepArgmax = !argmax.IsEmpty;
+        for (int nc = 0; nc < g.N * g.C; nc++)
+        for (int oy = 0; oy < oh; oy++)
+        {
+            int row0 = (nc * h + 2 * oy) * w, o = (nc * oh + oy) * ow;
+            for (int ox = 0; ox < ow; ox++, o++)
+            {
+                int i0 = row0 + 2 * ox, i1 = i0 + w;
+                float best = Unsafe.Add(ref x, i0);
+                int bestIndex = i0;
+                float v = Unsafe.Add(ref x, i0 + 1);
+                if (v > best) { best = v; bestIndex = i0 + 1; }
+                v = Unsafe.Add(ref x, i1);
+                if (v > best) { best = v; bestIndex = i1; }
+                v = Unsafe.Add(ref x, i1 + 1);
+                if (v > best) { best = v; bestIndex = i1 + 1; }
+                Unsafe.Add(ref y, o) = best;
+                if (keepArgmax) argmax[o] = bestIndex;
+            }
+        }
+    }
+
+    /// <summary>Any window, stride, padding and dilation: the definition, and the oracle for the fast paths.</summary>
+    internal static void MaxForwardGeneral(ReadOnlySpan<float> input, Span<float> output, Span<int> argmax, in ConvGeometry g)
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
@@ -38,13 +83,54 @@ internal static class Pool2dKernel
     }
 
     /// <summary>dInput[argmax[o]] += dOutput[o].</summary>
-    public static void MaxBackward(ReadOnlySpan<float> dOutput, ReadOnlySpan<int> argmax, Span<float> dInput)
+    public static void MaxBackward(
+        ReadOnlySpan<float> dOutput, // (N, C, OH, OW)
+        ReadOnlySpan<int> argmax,    // (N, C, OH, OW) from MaxForward
+        Span<float> dInput)          // (N, C, H, W), added into
     {
+        argmax = argmax[..dOutput.Length];
         for (int o = 0; o < dOutput.Length; o++) dInput[argmax[o]] += dOutput[o];
     }
 
+    /// <summary>The case every model here uses, with loops that need no window arithmetic.</summary>
+    private static bool IsTwoByTwo(in ConvGeometry g) =>
+        g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
+        && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
+
+    private static void Check(in ConvGeometry g, int inputLength, int outputLength)
+    {
+        if (g.N < 0 || g.C < 0 || g.KH < 1 || g.KW < 1 || g.StrideH < 1 || g.StrideW < 1 || g.DilationH < 1 || g.DilationW < 1
+            || g.PadTop < 0 || g.PadLeft < 0 || g.PadBottom < 0 || g.PadRight < 0 || g.OH < 1 || g.OW < 1)
+            throw new ArgumentException($"Invalid pooling geometry {g}.");
+        long expectedInput = (long)g.N * g.C * g.H * g.W, expectedOutput = (long)g.N * g.C * g.OH * g.OW;
+        if (inputLength < expectedInput) throw new ArgumentException($"input holds {inputLength} values, the pool needs {expectedInput}.");
+        if (outputLength < expectedOutput) throw new ArgumentException($"output holds {outputLength} values, the pool needs {expectedOutput}.");
+    }
+
     /// <summary>Average pooling; padding cells count in the divisor only when <paramref name="countIncludePad"/>.</summary>
-    public static void AverageForward(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry g, bool countIncludePad = false)
+    public static void AverageForward(
+        ReadOnlySpan<float> input, // (N, C, H, W)
+        Span<float> output,        // (N, C, OH, OW)
+        in ConvGeometry g, bool countIncludePad = false)
+    {
+        Check(g, input.Length, output.Length);
+        if (!IsTwoByTwo(g))
+        {
+            AverageForwardGeneral(input, output, g, countIncludePad);
+            return;
+        }
+        // No padding: every window has 4 cells. Summed in the general loop's order for identical results.
+        int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
+        for (int nc = 0; nc < g.N * g.C; nc++)
+        for (int oy = 0; oy < oh; oy++)
+        {
+            ReadOnlySpan<float> r0 = input.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = input.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
+            Span<float> o = output.Slice((nc * oh + oy) * ow, ow);
+            for (int ox = 0; ox < o.Length; ox++) o[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4;
+        }
+    }
+
+    internal static void AverageForwardGeneral(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry g, bool countIncludePad = false)
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
@@ -69,7 +155,32 @@ internal static class Pool2dKernel
     }
 
     /// <summary>Spreads each output gradient evenly over its window (same divisor rule as forward).</summary>
-    public static void AverageBackward(ReadOnlySpan<float> dOutput, Span<float> dInput, in ConvGeometry g, bool countIncludePad = false)
+    public static void AverageBackward(
+        ReadOnlySpan<float> dOutput, // (N, C, OH, OW)
+        Span<float> dInput,          // (N, C, H, W), added into
+        in ConvGeometry g, bool countIncludePad = false)
+    {
+        Check(g, dInput.Length, dOutput.Length);
+        if (!IsTwoByTwo(g))
+        {
+            AverageBackwardGeneral(dOutput, dInput, g, countIncludePad);
+            return;
+        }
+        int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
+        for (int nc = 0; nc < g.N * g.C; nc++)
+        for (int oy = 0; oy < oh; oy++)
+        {
+            Span<float> r0 = dInput.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = dInput.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
+            ReadOnlySpan<float> d = dOutput.Slice((nc * oh + oy) * ow, ow);
+            for (int ox = 0; ox < d.Length; ox++)
+            {
+                float share = d[ox] / 4;
+                r0[2 * ox] += share; r0[2 * ox + 1] += share; r1[2 * ox] += share; r1[2 * ox + 1] += share;
+            }
+        }
+    }
+
+    internal static void AverageBackwardGeneral(ReadOnlySpan<float> dOutput, Span<float> dInput, in ConvGeometry g, bool countIncludePad = false)
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
