@@ -11,7 +11,7 @@ namespace Mnist.ML.Onnx;
 /// An ONNX model loaded into Mnist.ML's managed executor. Loading parses the file, binds every node
 /// to a supported operator, infers shapes and builds an execution plan, so an unsupported operator,
 /// opset, data type or a malformed file fails here with an <see cref="OnnxModelException"/> — never
-/// during inference. Supported: float32 models of opset 7 to 21 built from Conv, MaxPool,
+/// during inference. Supported: float32 models of ai.onnx opset 1 to 21 built from Conv, MaxPool,
 /// AveragePool, GlobalAveragePool, Gemm, MatMul, Add, Sub, Mul, Div, Relu, LeakyRelu, Sigmoid, Tanh,
 /// Clip, Softmax, LogSoftmax, BatchNormalization, Dropout, Identity, Flatten, Reshape, Transpose,
 /// Squeeze, Unsqueeze, Concat, Constant, Shape and Gather.

@@ -10,8 +10,11 @@ internal sealed record GraphValue(string Name, OnnxDataType Type, int[]? Dims, s
 
 internal sealed class OnnxGraph
 {
-    /// <summary>The ai.onnx opsets whose semantics this executor implements for its operators.</summary>
-    public const int MinOpset = 7, MaxOpset = 21;
+    /// <summary>
+    /// The ai.onnx opsets accepted. Old-opset-only attributes (broadcast, consumed_inputs, is_test...)
+    /// are rejected per operator, so an old model either runs with the right semantics or fails to load.
+    /// </summary>
+    public const int MinOpset = 1, MaxOpset = 21;
 
     private OnnxGraph(int opset, Dictionary<string, OnnxTensor> initializers, List<GraphValue> inputs, List<GraphValue> outputs, List<Operator> operators)
     {

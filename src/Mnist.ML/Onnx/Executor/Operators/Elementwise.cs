@@ -14,7 +14,7 @@ internal sealed class BinaryOp : Operator
     public BinaryOp(NodeProto node, int opset, BinaryKind kind) : base(node, opset)
     {
         _kind = kind;
-        Known(); // opset < 7 broadcast/axis attributes are not supported (opset >= 7 is required anyway)
+        Known(); // opset < 7 broadcast/axis attributes are rejected: only numpy broadcasting is implemented
     }
 
     public override NodePlan Plan(PlanValue?[] inputs)

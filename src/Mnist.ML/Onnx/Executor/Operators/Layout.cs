@@ -15,7 +15,11 @@ internal sealed class IdentityOp : Operator
 /// <summary>Dropout at inference is the identity; a training_mode input must be a constant false.</summary>
 internal sealed class DropoutOp : Operator
 {
-    public DropoutOp(NodeProto node, int opset) : base(node, opset) => Known("ratio", "seed", "is_test");
+    public DropoutOp(NodeProto node, int opset) : base(node, opset)
+    {
+        Known("ratio", "seed", "is_test");
+        if (Has("is_test") && Int("is_test", 1) == 0) throw Fail("is_test=0 (training mode) is not supported; export the model in inference mode.");
+    }
 
     public override NodePlan Plan(PlanValue?[] inputs)
     {
