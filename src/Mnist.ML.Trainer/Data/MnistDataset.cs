@@ -26,6 +26,13 @@ public static class MnistDataset
     /// <exception cref="DatasetFormatException">A file is malformed, or images and labels disagree in count.</exception>
     public static DigitDataset Load(string imagesPath, string labelsPath)
     {
+        (byte[] pixels, byte[] labels) = ReadPair(imagesPath, labelsPath);
+        return new DigitDataset(Pixels.ToUnitFloats(pixels), labels);
+    }
+
+    /// <summary>The raw pixel bytes and labels of an image file and its label file, checked to agree in count.</summary>
+    internal static (byte[] Pixels, byte[] Labels) ReadPair(string imagesPath, string labelsPath)
+    {
         byte[] labels = IdxReader.ReadLabels(labelsPath);
         byte[] pixels = IdxReader.ReadImages(imagesPath);
         int images = pixels.Length / DigitDataset.ImageSize;
@@ -33,16 +40,21 @@ public static class MnistDataset
         {
             throw new DatasetFormatException(imagesPath, $"holds {images} images but {labelsPath} holds {labels.Length} labels; they must match one to one.");
         }
-        return new DigitDataset(Pixels.ToUnitFloats(pixels), labels);
+        return (pixels, labels);
     }
 
     private static DigitDataset LoadPair(string dir, string imagesName, string labelsName)
+    {
+        RequireFolder(dir);
+        return Load(MnistFiles.Locate(dir, imagesName), MnistFiles.Locate(dir, labelsName));
+    }
+
+    internal static void RequireFolder(string dir)
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
         if (!Directory.Exists(dir))
         {
             throw new DirectoryNotFoundException($"MNIST folder {dir} does not exist. Run scripts/fetch-mnist.sh (or 'mnist data fetch --dir {dir}') to create it.");
         }
-        return Load(MnistFiles.Locate(dir, imagesName), MnistFiles.Locate(dir, labelsName));
     }
 }

@@ -1,23 +1,7 @@
-// Builds small IDX files (valid or broken on purpose) in a temporary folder for the data tests.
+// Builds small IDX files (valid or broken on purpose) for the data tests.
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Mnist.ML.Trainer.Tests.Data;
-
-internal sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mnist-ml-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
 
 internal static class IdxFiles
 {
@@ -47,15 +31,5 @@ internal static class IdxFiles
         BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), declaredCount ?? labels.Length);
         labels.CopyTo(bytes, 8);
         return bytes;
-    }
-
-    public static byte[] Gzip(byte[] content)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-        {
-            gzip.Write(content);
-        }
-        return output.ToArray();
     }
 }

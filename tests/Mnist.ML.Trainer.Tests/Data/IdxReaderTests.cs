@@ -1,4 +1,5 @@
 // IDX parsing: valid raw and gzip files, and every malformed file a user can hand us.
+using Mnist.ML.Testing;
 using Mnist.ML.Trainer.Data;
 
 namespace Mnist.ML.Trainer.Tests.Data;
@@ -26,7 +27,7 @@ public sealed class IdxReaderTests
     {
         using var dir = new TempDir();
         byte[] raw = IdxFiles.Images(2);
-        File.WriteAllBytes(dir.File("images-without-gz-suffix"), IdxFiles.Gzip(raw));
+        File.WriteAllBytes(dir.File("images-without-gz-suffix"), LoopbackMirror.Gzip(raw));
 
         byte[] pixels = IdxReader.ReadImages(dir.File("images-without-gz-suffix"));
 
@@ -36,7 +37,7 @@ public sealed class IdxReaderTests
     [TestMethod]
     public void ReadsFromNonSeekableStream()
     {
-        byte[] gz = IdxFiles.Gzip(IdxFiles.Labels([1, 2, 3]));
+        byte[] gz = LoopbackMirror.Gzip(IdxFiles.Labels([1, 2, 3]));
         using var stream = new NonSeekableStream(gz);
 
         CollectionAssert.AreEqual(new byte[] { 1, 2, 3 }, IdxReader.ReadLabels(stream, "labels.gz"));
@@ -61,7 +62,7 @@ public sealed class IdxReaderTests
     public void TruncatedGzipIsAFormatError()
     {
         using var dir = new TempDir();
-        byte[] gz = IdxFiles.Gzip(IdxFiles.Images(50));
+        byte[] gz = LoopbackMirror.Gzip(IdxFiles.Images(50));
         File.WriteAllBytes(dir.File("cut.gz"), gz[..(gz.Length / 2)]);
 
         var e = Assert.Throws<DatasetFormatException>(() => IdxReader.ReadImages(dir.File("cut.gz")));

@@ -1,4 +1,5 @@
 // Folder-per-class data sets: labels from folder names, stable order, and errors naming the file.
+using Mnist.ML.Testing;
 using Mnist.ML.Trainer.Data;
 
 namespace Mnist.ML.Trainer.Tests.Data;

@@ -1,5 +1,6 @@
 // Kaggle Digit Recognizer CSV: labelled and unlabelled files, gzip, and errors that name the line.
 using System.Text;
+using Mnist.ML.Testing;
 using Mnist.ML.Trainer.Data;
 
 namespace Mnist.ML.Trainer.Tests.Data;
@@ -37,7 +38,7 @@ public sealed class KaggleCsvTests
     [TestMethod]
     public void LoadsGzippedFileAndSkipsBlankLinesAndBom()
     {
-        byte[] gz = IdxFiles.Gzip(Encoding.UTF8.GetBytes("\uFEFF" + Csv(LabelledHeader, Row(label: 1, ink: 1), "", Row(label: 2, ink: 2), "")));
+        byte[] gz = LoopbackMirror.Gzip(Encoding.UTF8.GetBytes("\uFEFF" + Csv(LabelledHeader, Row(label: 1, ink: 1), "", Row(label: 2, ink: 2), "")));
 
         DigitDataset set = KaggleCsv.Load(new MemoryStream(gz), "train.csv.gz");
 

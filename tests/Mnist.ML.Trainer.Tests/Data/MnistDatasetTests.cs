@@ -40,7 +40,7 @@ public sealed class MnistDatasetTests
         using var dir = new TempDir();
         foreach (string name in new[] { MnistFiles.TestImages, MnistFiles.TestLabels })
         {
-            File.WriteAllBytes(dir.File(name + ".gz"), IdxFiles.Gzip(File.ReadAllBytes(Path.Combine(TestPaths.MnistDir, name))));
+            File.WriteAllBytes(dir.File(name + ".gz"), LoopbackMirror.Gzip(File.ReadAllBytes(Path.Combine(TestPaths.MnistDir, name))));
         }
 
         DigitDataset fromGz = MnistDataset.LoadTest(dir.Path);
