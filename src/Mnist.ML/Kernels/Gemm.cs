@@ -5,10 +5,49 @@
 //   op(A) (M, K): A is stored (M, K), or (K, M) when transposeA.
 //   op(B) (K, N): B is stored (K, N), or (N, K) when transposeB.
 //   C (M, N) = op(A) * op(B), or C += op(A) * op(B) when accumulate.
+//
+// How the fast path works (the Goto/BLIS scheme):
+//   for each NC-wide column block of C            (B block sized for the L3 cache)
+//     for each KC-deep slice of K                 (one packed B block: KC x NC)
+//       for each MC-high row block of C           (one packed A block: MC x KC, sized for L2)
+//         for each NR-wide panel, MR-high panel   (the MR x NR micro-kernel; B panel stays in L1)
+// Packing copies op(A) into MR-row panels stored p-major ([p][r], MR floats per p) and op(B) into
+// NR-column panels stored p-major ([p][c], NR floats per p), zero-padded past the edge of the
+// matrix. The transpose flags are therefore absorbed by the packers, and the micro-kernel only
+// ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
+// their valid part is written back.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Mnist.ML.Kernels;
 
-internal static class Gemm
+/// <summary>Which micro-kernel runs. Auto picks the fastest the hardware supports; tests force the others.</summary>
+internal enum GemmPath { Auto, Avx2, Vector128, Scalar }
+
+/// <summary>Writes rows [i0, i0 + mc) x depth [p0, p0 + kc) of op(A) as ceil(mc / MR) panels of kc * MR floats.</summary>
+internal unsafe interface IPackA
 {
+    void Pack(float* dst, int i0, int mc, int p0, int kc);
+}
+
+/// <summary>Writes depth [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) as ceil(nc / NR) panels of kc * NR floats.</summary>
+internal unsafe interface IPackB
+{
+    void Pack(float* dst, int p0, int kc, int j0, int nc);
+}
+
+internal static unsafe class Gemm
+{
+    /// <summary>Micro-tile: MR rows x NR columns of C held in registers (AVX2: 6 x 2 Vector256 = 12 accumulators).</summary>
+    internal const int MR = 6, NR = 16;
+
+    // KC x NR floats of B (16 KiB) stay in L1 while MC x KC of A (96 KiB) streams from L2.
+    private const int KC = 256, MC = 96, NC = 2048;
+
+    /// <summary>Below this many multiply-adds (m * n * k) one thread does it all: waking a second costs more.</summary>
+    internal const long ParallelThreshold = 1L << 19;
+
     /// <summary>C (M, N) = op(A) (M, K) * op(B) (K, N), or += when <paramref name="accumulate"/>.</summary>
     public static void Multiply(
         ReadOnlySpan<float> a, // (M, K) or (K, M) when transposeA
@@ -17,7 +56,275 @@ internal static class Gemm
         int m, int n, int k,
         bool transposeA = false, bool transposeB = false, bool accumulate = false)
     {
-        MultiplyNaive(a, b, c, m, n, k, transposeA, transposeB, accumulate);
+        Multiply(a, b, c, m, n, k, transposeA, transposeB, accumulate, KernelOptions.MaxThreads, GemmPath.Auto);
+    }
+
+    /// <summary>As <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, bool)"/>
+    /// with an explicit thread budget and micro-kernel (tests and benchmarks).</summary>
+    internal static void Multiply(
+        ReadOnlySpan<float> a, // (M, K) or (K, M) when transposeA
+        ReadOnlySpan<float> b, // (K, N) or (N, K) when transposeB
+        Span<float> c,         // (M, N)
+        int m, int n, int k,
+        bool transposeA, bool transposeB, bool accumulate, int maxThreads, GemmPath path)
+    {
+        CheckLengths(a.Length, b.Length, c.Length, m, n, k);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            // op(A)(i, p) = A[i * rowStride + p * depthStride]; likewise op(B)(p, j).
+            var packA = new StridedPackA(pa, transposeA ? 1 : k, transposeA ? m : 1);
+            var packB = new StridedPackB(pb, transposeB ? 1 : n, transposeB ? k : 1);
+            Run(packA, packB, pc, n, m, n, k, accumulate, maxThreads, path);
+        }
+    }
+
+    /// <summary>
+    /// The blocked driver over any packers: C (m x n, row stride ldc) = or += op(A) * op(B).
+    /// Convolution passes packers that read im2col patches straight from the image.
+    /// </summary>
+    internal static void Run<TA, TB>(TA packA, TB packB, float* c, int ldc, int m, int n, int k,
+        bool accumulate, int maxThreads, GemmPath path = GemmPath.Auto)
+        where TA : struct, IPackA
+        where TB : struct, IPackB
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            // An empty sum: C = 0, or C unchanged when accumulating.
+            if (!accumulate)
+            {
+                for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            }
+            return;
+        }
+        path = Resolve(path);
+
+        int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+        int threads = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(maxThreads, Math.Max(mPanels, nPanels));
+        if (threads <= 1)
+        {
+            RunRegion(packA, packB, c, ldc, 0, m, 0, n, k, accumulate, path);
+            return;
+        }
+
+        // Each thread takes a band of C and packs what it needs itself. Splitting by columns makes
+        // every thread pack all of A (m * k) and vice versa, so split the way that copies the smaller.
+        bool splitColumns = (n >= m && nPanels >= threads) || mPanels < threads;
+        int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
+        nint cAddress = (nint)c;
+        Parallel.For(0, threads, t =>
+        {
+            float* cc = (float*)cAddress;
+            if (splitColumns)
+            {
+                int j0 = t * panelsPerThread * NR, j1 = Math.Min(n, j0 + panelsPerThread * NR);
+                if (j0 < j1) RunRegion(packA, packB, cc, ldc, 0, m, j0, j1, k, accumulate, path);
+            }
+            else
+            {
+                int i0 = t * panelsPerThread * MR, i1 = Math.Min(m, i0 + panelsPerThread * MR);
+                if (i0 < i1) RunRegion(packA, packB, cc, ldc, i0, i1, 0, n, k, accumulate, path);
+            }
+        });
+    }
+
+    internal static GemmPath Resolve(GemmPath path)
+    {
+        if (path == GemmPath.Auto)
+        {
+            if (Avx2.IsSupported && Fma.IsSupported) return GemmPath.Avx2;
+            return Vector128.IsHardwareAccelerated ? GemmPath.Vector128 : GemmPath.Scalar;
+        }
+        if (path == GemmPath.Avx2 && !(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException("AVX2+FMA GEMM path asked for on a CPU without it.");
+        return path;
+    }
+
+    /// <summary>Single-threaded blocked GEMM over rows [i0, i1) x columns [j0, j1) of C.</summary>
+    private static void RunRegion<TA, TB>(TA packA, TB packB, float* c, int ldc, int i0, int i1, int j0, int j1, int k,
+        bool accumulate, GemmPath path)
+        where TA : struct, IPackA
+        where TB : struct, IPackB
+    {
+        int kcMax = Math.Min(KC, k);
+        int ncMax = Math.Min(NC, RoundUp(j1 - j0, NR));
+        int mcMax = Math.Min(MC, RoundUp(i1 - i0, MR));
+        float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
+        float* ap = Scratch.Get(Scratch.PackA, (long)kcMax * mcMax);
+
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                // Only the first K slice may overwrite C; later slices add to it.
+                bool add = accumulate || pc > 0;
+                packB.Pack(bp, pc, kc, jc, nc);
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic);
+                    packA.Pack(ap, ic, mc, pc, kc);
+                    for (int jr = 0; jr < nc; jr += NR)
+                    {
+                        int nr = Math.Min(NR, nc - jr);
+                        float* bPanel = bp + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mr = Math.Min(MR, mc - ir);
+                            float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
+                            float* aPanel = ap + (long)ir * kc;
+                            switch (path)
+                            {
+                                case GemmPath.Avx2: KernelAvx2(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
+                                case GemmPath.Vector128: KernelVector128(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
+                                default: KernelScalar(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>
+    /// 6 x 16 AVX2+FMA micro-kernel. Lanes: row r of the tile lives in accumulators c{r}0 (columns
+    /// 0..7) and c{r}1 (columns 8..15); each step p loads two 8-lane vectors of the B panel and
+    /// broadcasts one A value per row. The panels are zero-padded, so the loop never branches on
+    /// the edge; an edge tile (mr &lt; 6 or nr &lt; 16) goes through a stack tile and copies only its
+    /// valid mr x nr part into C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void KernelAvx2(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool add)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadVector256(b);
+            Vector256<float> b1 = Avx.LoadVector256(b + 8);
+            Vector256<float> av = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Avx.BroadcastScalarToVector256(a + 4);
+            c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Avx.BroadcastScalarToVector256(a + 5);
+            c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
+            a += MR;
+            b += NR;
+        }
+
+        if (mr == MR && nr == NR)
+        {
+            Store(c, c00, c01, add); Store(c + ldc, c10, c11, add); Store(c + 2 * ldc, c20, c21, add);
+            Store(c + 3 * ldc, c30, c31, add); Store(c + 4 * ldc, c40, c41, add); Store(c + 5 * ldc, c50, c51, add);
+            return;
+        }
+        float* tile = stackalloc float[MR * NR];
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        WriteTile(tile, c, ldc, mr, nr, add);
+
+        static void Store(float* row, Vector256<float> lo, Vector256<float> hi, bool add)
+        {
+            if (add)
+            {
+                lo += Avx.LoadVector256(row);
+                hi += Avx.LoadVector256(row + 8);
+            }
+            Avx.Store(row, lo);
+            Avx.Store(row + 8, hi);
+        }
+    }
+
+    /// <summary>
+    /// 6 x 16 Vector128 micro-kernel for CPUs without AVX2 (Arm64 AdvSimd, older x64): row r lives in
+    /// four 4-lane accumulators (columns 0-3, 4-7, 8-11, 12-15), 24 in all, which Arm64's 32 vector
+    /// registers hold. Edge handling is the same stack tile as the AVX2 kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void KernelVector128(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool add)
+    {
+        Vector128<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector128<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector128<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector128<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector128<float> c40 = default, c41 = default, c42 = default, c43 = default;
+        Vector128<float> c50 = default, c51 = default, c52 = default, c53 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector128<float> b0 = Vector128.Load(b), b1 = Vector128.Load(b + 4), b2 = Vector128.Load(b + 8), b3 = Vector128.Load(b + 12);
+            Vector128<float> av = Vector128.Create(a[0]);
+            c00 += av * b0; c01 += av * b1; c02 += av * b2; c03 += av * b3;
+            av = Vector128.Create(a[1]);
+            c10 += av * b0; c11 += av * b1; c12 += av * b2; c13 += av * b3;
+            av = Vector128.Create(a[2]);
+            c20 += av * b0; c21 += av * b1; c22 += av * b2; c23 += av * b3;
+            av = Vector128.Create(a[3]);
+            c30 += av * b0; c31 += av * b1; c32 += av * b2; c33 += av * b3;
+            av = Vector128.Create(a[4]);
+            c40 += av * b0; c41 += av * b1; c42 += av * b2; c43 += av * b3;
+            av = Vector128.Create(a[5]);
+            c50 += av * b0; c51 += av * b1; c52 += av * b2; c53 += av * b3;
+            a += MR;
+            b += NR;
+        }
+        float* tile = stackalloc float[MR * NR];
+        c00.Store(tile); c01.Store(tile + 4); c02.Store(tile + 8); c03.Store(tile + 12);
+        c10.Store(tile + 16); c11.Store(tile + 20); c12.Store(tile + 24); c13.Store(tile + 28);
+        c20.Store(tile + 32); c21.Store(tile + 36); c22.Store(tile + 40); c23.Store(tile + 44);
+        c30.Store(tile + 48); c31.Store(tile + 52); c32.Store(tile + 56); c33.Store(tile + 60);
+        c40.Store(tile + 64); c41.Store(tile + 68); c42.Store(tile + 72); c43.Store(tile + 76);
+        c50.Store(tile + 80); c51.Store(tile + 84); c52.Store(tile + 88); c53.Store(tile + 92);
+        WriteTile(tile, c, ldc, mr, nr, add);
+    }
+
+    /// <summary>Plain scalar micro-kernel on the same packed panels: the path with hardware intrinsics off.</summary>
+    [SkipLocalsInit]
+    private static void KernelScalar(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool add)
+    {
+        float* tile = stackalloc float[MR * NR];
+        new Span<float>(tile, MR * NR).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < MR; r++)
+            {
+                float av = a[r];
+                float* row = tile + r * NR;
+                for (int j = 0; j < NR; j++) row[j] += av * b[j];
+            }
+            a += MR;
+            b += NR;
+        }
+        WriteTile(tile, c, ldc, mr, nr, add);
+    }
+
+    /// <summary>Copies (or adds) the valid mr x nr corner of a full MR x NR tile into C.</summary>
+    private static void WriteTile(float* tile, float* c, int ldc, int mr, int nr, bool add)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            float* src = tile + r * NR;
+            float* dst = c + (long)r * ldc;
+            if (add)
+            {
+                for (int j = 0; j < nr; j++) dst[j] += src[j];
+            }
+            else
+            {
+                for (int j = 0; j < nr; j++) dst[j] = src[j];
+            }
+        }
     }
 
     /// <summary>The textbook triple loop: the oracle for tests and the definition of the math.</summary>
@@ -49,5 +356,90 @@ internal static class Gemm
         if (aLength < (long)m * k) throw new ArgumentException($"A holds {aLength} values, GEMM needs {(long)m * k}.");
         if (bLength < (long)k * n) throw new ArgumentException($"B holds {bLength} values, GEMM needs {(long)k * n}.");
         if (cLength < (long)m * n) throw new ArgumentException($"C holds {cLength} values, GEMM needs {(long)m * n}.");
+    }
+}
+
+/// <summary>Packs op(A) from a strided matrix: op(A)(i, p) = A[i * rowStride + p * depthStride].</summary>
+internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthStride) : IPackA
+{
+    public void Pack(float* dst, int i0, int mc, int p0, int kc)
+    {
+        const int MR = Gemm.MR;
+        for (int ip = 0; ip < mc; ip += MR)
+        {
+            int rows = Math.Min(MR, mc - ip);
+            float* d = dst + (long)ip * kc;
+            if (depthStride == 1)
+            {
+                // A not transposed: each row is contiguous along p; interleave the rows.
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (long)(i0 + ip + r) * rowStride + p0;
+                    for (int p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                }
+                for (int r = rows; r < MR; r++)
+                {
+                    for (int p = 0; p < kc; p++) d[p * MR + r] = 0f;
+                }
+            }
+            else
+            {
+                // A transposed: the MR values of one p are neighbours in memory.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(p0 + p) * depthStride + (long)(i0 + ip) * rowStride;
+                    float* dp = d + p * MR;
+                    int r = 0;
+                    for (; r < rows; r++) dp[r] = src[r * rowStride];
+                    for (; r < MR; r++) dp[r] = 0f;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Packs op(B) from a strided matrix: op(B)(p, j) = B[p * depthStride + j * columnStride].</summary>
+internal readonly unsafe struct StridedPackB(float* b, int depthStride, int columnStride) : IPackB
+{
+    public void Pack(float* dst, int p0, int kc, int j0, int nc)
+    {
+        const int NR = Gemm.NR;
+        for (int jp = 0; jp < nc; jp += NR)
+        {
+            int cols = Math.Min(NR, nc - jp);
+            float* d = dst + (long)jp * kc;
+            if (columnStride == 1)
+            {
+                // B not transposed: NR neighbouring columns of one row p are one 64-byte copy.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(p0 + p) * depthStride + j0 + jp;
+                    float* dp = d + p * NR;
+                    if (cols == NR)
+                    {
+                        Unsafe.CopyBlockUnaligned(dp, src, NR * sizeof(float));
+                    }
+                    else
+                    {
+                        int j = 0;
+                        for (; j < cols; j++) dp[j] = src[j];
+                        for (; j < NR; j++) dp[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // B transposed: each column j is contiguous along p; interleave the columns.
+                for (int j = 0; j < cols; j++)
+                {
+                    float* src = b + (long)(j0 + jp + j) * columnStride + (long)p0 * depthStride;
+                    for (int p = 0; p < kc; p++) d[p * NR + j] = src[p * depthStride];
+                }
+                for (int j = cols; j < NR; j++)
+                {
+                    for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+                }
+            }
+        }
     }
 }

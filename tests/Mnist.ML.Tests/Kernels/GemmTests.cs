@@ -1,0 +1,86 @@
+// Fast GEMM against the naive triple loop over every panel remainder, transpose combination,
+// accumulate mode, micro-kernel this CPU can run, and 1 or 2 threads.
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Mnist.ML.Kernels;
+
+namespace Mnist.ML.Tests.Kernels;
+
+[TestClass]
+public sealed class GemmTests
+{
+    public static IEnumerable<object[]> Combinations()
+    {
+        foreach (GemmPath path in SupportedPaths())
+        for (int flags = 0; flags < 8; flags++)
+        {
+            yield return [path.ToString(), (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0];
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Combinations))]
+    public void MultiplyMatchesNaiveOverAllRemainders(string path, bool transposeA, bool transposeB, bool accumulate)
+    {
+        var kernel = Enum.Parse<GemmPath>(path);
+        var failures = new List<string>();
+        foreach (var (m, n, k) in KernelCases.GemmSizes())
+        {
+            string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, kernel, threads: 1);
+            if (failure != null) failures.Add(failure);
+        }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
+    }
+
+    [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(true, false)]
+    [DataRow(false, true)]
+    [DataRow(true, true)]
+    public void MultiplyOnTwoThreadsMatchesNaive(bool transposeA, bool transposeB)
+    {
+        var failures = new List<string>();
+        foreach (var (m, n, k) in KernelCases.GemmLargeSizes())
+        foreach (bool accumulate in new[] { false, true })
+        {
+            string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, GemmPath.Auto, threads: 2);
+            if (failure != null) failures.Add(failure);
+        }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
+    }
+
+    [TestMethod]
+    public void PublicOverloadUsesTheFastPathAndMatchesNaive()
+    {
+        var random = new Random(5);
+        float[] a = KernelCases.RandomArray(random, 37 * 53), b = KernelCases.RandomArray(random, 53 * 41);
+        float[] expected = new float[37 * 41], actual = new float[37 * 41];
+        Gemm.MultiplyNaive(a, b, expected, 37, 41, 53, transposeA: true);
+        Gemm.Multiply(a, b, actual, 37, 41, 53, transposeA: true);
+        Assert.IsNull(KernelCases.Compare("gemm public", expected, actual, 53));
+    }
+
+    [TestMethod]
+    public void ZeroDepthClearsOrKeepsC()
+    {
+        float[] c = [1f, 2f, 3f, 4f, 5f, 6f];
+        Gemm.Multiply([], [], c, 2, 3, 0, accumulate: true);
+        CollectionAssert.AreEqual(new[] { 1f, 2f, 3f, 4f, 5f, 6f }, c);
+        Gemm.Multiply([], [], c, 2, 3, 0);
+        CollectionAssert.AreEqual(new float[6], c);
+    }
+
+    [TestMethod]
+    public void ShortBuffersAreRejected()
+    {
+        Assert.ThrowsExactly<ArgumentException>(() => Gemm.Multiply(new float[5], new float[6], new float[4], 2, 2, 3));
+        Assert.ThrowsExactly<ArgumentException>(() => Gemm.Multiply(new float[6], new float[6], new float[3], 2, 2, 3));
+    }
+
+    private static IEnumerable<GemmPath> SupportedPaths()
+    {
+        yield return GemmPath.Scalar;
+        if (Vector128.IsHardwareAccelerated) yield return GemmPath.Vector128;
+        if (Avx2.IsSupported && Fma.IsSupported) yield return GemmPath.Avx2;
+    }
+}
