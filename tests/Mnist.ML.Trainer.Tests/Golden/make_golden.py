@@ -3,7 +3,7 @@
 
 Run with Debian's python (torch 1.13 CPU):  /usr/bin/python3 make_golden.py [mnist_dir]
 It reads the first 8 test images of MNIST (data/mnist by default) and, for three networks defined
-exactly as our specs (lenet5, cnn3, and "tiny" = conv4k3p1-bn-relu-pool2-flatten-fc10), stores the
+exactly as our specs (lenet5, cnn3, and "tiny" = conv4k3p1-relu-bn-pool2-flatten-fc10), stores the
 PyTorch-initialised weights, the logits, the cross-entropy loss, every parameter gradient, and the
 losses of 5 optimizer steps. lenet5 and cnn3 run in eval mode, so dropout is the identity (dropout
 masks cannot match across RNGs); "tiny" runs in train mode so BatchNorm uses batch statistics and
@@ -62,7 +62,7 @@ def cnn3():
 
 
 def tiny():
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(784, 10))
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(4), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(784, 10))
 
 
 def state(model):
