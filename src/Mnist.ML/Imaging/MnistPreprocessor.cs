@@ -29,6 +29,9 @@ public static class MnistPreprocessor
     internal const float ThresholdFloor = 0.005f;
     internal const float ThresholdSigmas = 4f;
 
+    // Ink at least this strong (after stretching) anchors strokes; fainter pixels count only next to it.
+    internal const float StrongInk = 0.25f;
+
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, GIF; sniffed from the bytes) and preprocesses it.</summary>
     /// <exception cref="ImageFormatException">The bytes are corrupt or truncated.</exception>
     /// <exception cref="UnsupportedImageException">Unknown format, unsupported variant, or over the limits.</exception>
@@ -124,9 +127,16 @@ public static class MnistPreprocessor
     /// </summary>
     internal static bool NormaliseContrast(Span<float> ink, int w, int h)
     {
-        float[] border = BorderValues(ink, w, h);
-        float background = Median(border);
-        float sigma = NoiseSigma(border, background);
+        // Paper level as a plane fitted to the border: photos are lit unevenly, and a single level would
+        // leave one side of the page brighter than faint strokes on the other.
+        var (a, bx, by, sigma) = FitBackgroundPlane(ink, w, h);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                ink[y * w + x] -= a + bx * x + by * y;
+            }
+        }
         if (sigma > 0.01f && w >= 3 && h >= 3)
         {
             // Photos carry sensor/JPEG noise; a 3x3 median removes lone speckles (which would stretch the
@@ -136,7 +146,6 @@ public static class MnistPreprocessor
         float peak = 0f;
         for (int i = 0; i < ink.Length; i++)
         {
-            ink[i] -= background;
             peak = Math.Max(peak, ink[i]);
         }
         if (peak < Math.Max(MinContrast, MinContrastSigmas * sigma))
@@ -144,14 +153,72 @@ public static class MnistPreprocessor
             return false;
         }
         float threshold = Math.Max(ThresholdFloor, ThresholdSigmas * sigma / peak);
-        bool any = false;
         for (int i = 0; i < ink.Length; i++)
         {
             float v = ink[i] / peak;
             ink[i] = v < threshold ? 0f : Math.Min(v, 1f);
-            any |= ink[i] > 0f;
         }
-        return any;
+        return KeepNearStrongInk(ink, w, h);
+    }
+
+    /// <summary>
+    /// Zeroes faint pixels farther than a couple of pixels from strong ink (above <see cref="StrongInk"/>):
+    /// noise and lighting leftovers far from the strokes would otherwise stretch the bounding box, while the
+    /// faint anti-aliased edges right next to strokes (all over MNIST) are kept. Returns false if no strong ink.
+    /// </summary>
+    internal static bool KeepNearStrongInk(Span<float> ink, int w, int h)
+    {
+        int r = Math.Max(2, (int)Math.Round(0.02 * Math.Max(w, h)));
+        // Separable square dilation of the strong mask with running counts: O(pixels) for any radius.
+        var rows = new bool[w * h];
+        bool any = false;
+        for (int y = 0; y < h; y++)
+        {
+            int count = 0;
+            for (int x = -r; x < w; x++)
+            {
+                int enter = x + r, leave = x - r - 1;
+                if (enter < w && ink[y * w + enter] >= StrongInk)
+                {
+                    count++;
+                }
+                if (leave >= 0 && ink[y * w + leave] >= StrongInk)
+                {
+                    count--;
+                }
+                if (x >= 0)
+                {
+                    rows[y * w + x] = count > 0;
+                    any |= count > 0;
+                }
+            }
+        }
+        if (!any)
+        {
+            ink.Clear();
+            return false;
+        }
+        for (int x = 0; x < w; x++)
+        {
+            int count = 0;
+            for (int y = -r; y < h; y++)
+            {
+                int enter = y + r, leave = y - r - 1;
+                if (enter < h && rows[enter * w + x])
+                {
+                    count++;
+                }
+                if (leave >= 0 && rows[leave * w + x])
+                {
+                    count--;
+                }
+                if (y >= 0 && count == 0)
+                {
+                    ink[y * w + x] = 0f;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>The smallest rectangle holding every ink pixel (value above 0); call after <see cref="NormaliseContrast"/>.</summary>
@@ -293,15 +360,62 @@ public static class MnistPreprocessor
         return values.ToArray();
     }
 
-    /// <summary>Robust noise estimate: 1.4826 x median absolute deviation around the background level.</summary>
-    private static float NoiseSigma(float[] border, float background)
+    /// <summary>
+    /// Least-squares plane v = a + bx·x + by·y through the border pixels, refitted once without outliers (ink that
+    /// touches the border); sigma is the noise left around it (1.4826 x median absolute residual).
+    /// </summary>
+    internal static (float A, float Bx, float By, float Sigma) FitBackgroundPlane(ReadOnlySpan<float> img, int w, int h)
     {
-        var dev = new float[border.Length];
-        for (int i = 0; i < dev.Length; i++)
+        int band = Math.Max(1, (int)Math.Round(Math.Min(w, h) * 0.04));
+        var points = new List<(int X, int Y, float V)>();
+        for (int y = 0; y < h; y++)
         {
-            dev[i] = Math.Abs(border[i] - background);
+            bool edgeRow = y < band || y >= h - band;
+            for (int x = 0; x < w; x++)
+            {
+                if (edgeRow || x < band || x >= w - band)
+                {
+                    points.Add((x, y, img[y * w + x]));
+                }
+            }
         }
-        return 1.4826f * Median(dev);
+        // Start from the median level (robust to ink on the border), then fit planes to the inliers.
+        double a = Median(points.Select(p => p.V).ToArray()), bx = 0, by = 0;
+        float sigma = 0f;
+        for (int iteration = 0; iteration < 3; iteration++)
+        {
+            var residuals = points.Select(p => (float)Math.Abs(p.V - (a + bx * p.X + by * p.Y))).ToArray();
+            sigma = 1.4826f * Median((float[])residuals.Clone());
+            double limit = 3 * sigma + 0.02;
+            var inliers = points.Where((p, i) => residuals[i] <= limit).ToList();
+            if (iteration == 2 || inliers.Count < 3 || !TryFitPlane(inliers, out double fa, out double fbx, out double fby))
+            {
+                break;
+            }
+            (a, bx, by) = (fa, fbx, fby);
+        }
+        return ((float)a, (float)bx, (float)by, sigma);
+    }
+
+    private static bool TryFitPlane(List<(int X, int Y, float V)> points, out double a, out double bx, out double by)
+    {
+        // Normal equations for [1 x y] · [a bx by] = v, solved by Cramer's rule.
+        double n = points.Count, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0;
+        foreach (var (x, y, v) in points)
+        {
+            sx += x; sy += y; sxx += (double)x * x; syy += (double)y * y; sxy += (double)x * y;
+            sv += v; sxv += x * v; syv += y * v;
+        }
+        double det = n * (sxx * syy - sxy * sxy) - sx * (sx * syy - sxy * sy) + sy * (sx * sxy - sxx * sy);
+        if (Math.Abs(det) < 1e-9)
+        {
+            a = bx = by = 0;
+            return false;
+        }
+        a = (sv * (sxx * syy - sxy * sxy) - sx * (sxv * syy - sxy * syv) + sy * (sxv * sxy - sxx * syv)) / det;
+        bx = (n * (sxv * syy - syv * sxy) - sv * (sx * syy - sxy * sy) + sy * (sx * syv - sxv * sy)) / det;
+        by = (n * (sxx * syv - sxy * sxv) - sx * (sx * syv - sxv * sy) + sv * (sx * sxy - sxx * sy)) / det;
+        return true;
     }
 
     private static float Median(float[] values)

@@ -38,6 +38,28 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    public void UnevenLightingIsRemovedWithAPlaneFittedToTheBorder()
+    {
+        // Paper brightening left to right (0.1 .. 0.4 after inversion) with faint ink (+0.2) in the middle.
+        int w = 60, h = 40;
+        var img = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                img[y * w + x] = 0.1f + 0.3f * x / (w - 1) + (x is >= 25 and < 35 && y is >= 10 and < 30 ? 0.2f : 0f);
+            }
+        }
+        var (a, bx, by, sigma) = MnistPreprocessor.FitBackgroundPlane(img, w, h);
+        Assert.AreEqual(0.1f, a, 1e-4f);
+        Assert.AreEqual(0.3f / (w - 1), bx, 1e-5f);
+        Assert.AreEqual(0f, by, 1e-5f);
+        Assert.AreEqual(0f, sigma, 1e-5f);
+        Assert.IsTrue(MnistPreprocessor.NormaliseContrast(img, w, h));
+        Assert.AreEqual((25, 10, 10, 20), MnistPreprocessor.InkBounds(img, w, h), "only the ink survives, not the bright side of the page");
+    }
+
+    [TestMethod]
     public void BlankOrNearlyBlankImageHasNoInk()
     {
         float[] img = Canvas(40, 30, background: 0.5f, ink: 0.53f);
