@@ -6,7 +6,7 @@ namespace Mnist.ML.Imaging;
 
 /// <summary>
 /// MNIST preprocessing shared by training, prediction, the CLI and the server:
-/// alpha composited on white → BT.601 luma → polarity (dark ink on light paper is inverted) →
+/// alpha composited on white → BT.601 luma → (images over 700 px reduced by area averaging) → polarity (dark ink on light paper is inverted) →
 /// background subtracted and contrast stretched → crop to the ink → longest side scaled to 20 px
 /// (area averaging, aspect kept) → centred by centre of mass in 28x28. Stateless and thread-safe.
 /// </summary>
@@ -17,6 +17,9 @@ public static class MnistPreprocessor
 
     internal const int Size = 28;
     internal const int DigitBox = 20;
+
+    // Larger images are first area-averaged down to this longest side (about 25 px per MNIST pixel for a full-frame digit).
+    internal const int WorkingSize = 700;
 
     // Where MNIST's centre of mass sits (mean over the test set: x 14.01, y 13.99, pixel centres at integers).
     internal const double CentreOfMass = 14.0;
@@ -71,6 +74,14 @@ public static class MnistPreprocessor
     {
         int w = image.Width, h = image.Height;
         float[] ink = ToLuma(image);
+        if (Math.Max(w, h) > WorkingSize)
+        {
+            // The digit ends up 20 px tall; working on a phone photo at full resolution only costs time and memory.
+            double s = (double)WorkingSize / Math.Max(w, h);
+            int sw = Math.Max(1, (int)Math.Round(w * s)), sh = Math.Max(1, (int)Math.Round(h * s));
+            ink = ResizeArea(ink, w, 0, 0, w, h, sw, sh);
+            (w, h) = (sw, sh);
+        }
         bool invert = IsLightBackground(ink, w, h);
         if (invert)
         {

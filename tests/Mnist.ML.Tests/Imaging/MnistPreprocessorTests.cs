@@ -111,6 +111,37 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    public void PhotoSizedImageGivesTheSameDigitAsASmallOne()
+    {
+        // The same MNIST digit drawn dark on white at 84 px and at 3000x2400 (block-upscaled, centred).
+        byte[] d = ReadMnistTestImages(1)[0];
+        PreprocessedDigit small = MnistPreprocessor.Preprocess(DarkOnWhite(d, 3, 84, 84));
+        PreprocessedDigit large = MnistPreprocessor.Preprocess(DarkOnWhite(d, 80, 3000, 2400));
+        double diff = 0;
+        for (int i = 0; i < 784; i++)
+        {
+            diff += Math.Abs(small.Pixels[i] - large.Pixels[i]);
+        }
+        Assert.IsLessThan(0.03, diff / 784, "mean |diff| between the two 28x28 results");
+    }
+
+    private static Image DarkOnWhite(byte[] digit, int scale, int w, int h)
+    {
+        var rgba = Enumerable.Repeat((byte)255, w * h * 4).ToArray();
+        int x0 = (w - 28 * scale) / 2, y0 = (h - 28 * scale) / 2;
+        for (int y = 0; y < 28 * scale; y++)
+        {
+            for (int x = 0; x < 28 * scale; x++)
+            {
+                byte v = (byte)(255 - digit[y / scale * 28 + x / scale]);
+                int o = ((y0 + y) * w + x0 + x) * 4;
+                rgba[o] = rgba[o + 1] = rgba[o + 2] = v;
+            }
+        }
+        return new Image(w, h, rgba);
+    }
+
+    [TestMethod]
     public void MnistTestDigitsPassThroughAlmostUnchanged()
     {
         const int count = 2000;
