@@ -6,7 +6,7 @@ namespace Mnist.ML.Imaging;
 
 /// <summary>
 /// MNIST preprocessing shared by training, prediction, the CLI and the server:
-/// alpha composited on white → BT.601 luma → (images over 700 px reduced by area averaging) → polarity (dark ink on light paper is inverted) →
+/// alpha composited on paper (white; black for light ink on a transparent canvas) → BT.601 luma → (images over 700 px reduced by area averaging) → polarity (dark ink on light paper is inverted) →
 /// background subtracted and contrast stretched → crop to the ink → longest side scaled to 20 px
 /// (area averaging, aspect kept) → centred by centre of mass in 28x28. Stateless and thread-safe.
 /// </summary>
@@ -102,18 +102,48 @@ public static class MnistPreprocessor
         return new PreprocessedDigit(CentreByMass(digit, ow, oh), hasInk: true);
     }
 
-    /// <summary>Composites on white, then BT.601 luma in 0..1 (1 = white): transparent areas become paper.</summary>
+    /// <summary>
+    /// Composites on paper, then BT.601 luma in 0..1 (1 = white). The paper is white, except for drawings on a
+    /// transparent canvas (most of the border transparent) whose ink is light: those get black paper, or white
+    /// strokes drawn on a transparent web canvas would vanish into white.
+    /// </summary>
     internal static float[] ToLuma(Image image)
     {
         byte[] rgba = image.Rgba;
         var luma = new float[image.Width * image.Height];
+        double inkLuma = 0, inkWeight = 0;
         for (int i = 0, o = 0; i < luma.Length; i++, o += 4)
         {
-            float y = 0.299f * rgba[o] + 0.587f * rgba[o + 1] + 0.114f * rgba[o + 2];
-            float a = rgba[o + 3] / 255f;
-            luma[i] = (y * a + 255f * (1f - a)) / 255f;
+            luma[i] = (0.299f * rgba[o] + 0.587f * rgba[o + 1] + 0.114f * rgba[o + 2]) / 255f;
+            inkLuma += luma[i] * rgba[o + 3];
+            inkWeight += rgba[o + 3];
+        }
+        float paper = 1f;
+        if (TransparentBorderFraction(image) > 0.5 && inkWeight > 0 && inkLuma / inkWeight > 0.5)
+        {
+            paper = 0f;
+        }
+        for (int i = 0, o = 3; i < luma.Length; i++, o += 4)
+        {
+            float a = rgba[o] / 255f;
+            luma[i] = luma[i] * a + paper * (1f - a);
         }
         return luma;
+    }
+
+    private static double TransparentBorderFraction(Image image)
+    {
+        int w = image.Width, h = image.Height, transparent = 0, total = 0;
+        for (int y = 0; y < h; y++)
+        {
+            int step = y == 0 || y == h - 1 ? 1 : Math.Max(1, w - 1);
+            for (int x = 0; x < w; x += step)
+            {
+                total++;
+                transparent += image.Rgba[(y * w + x) * 4 + 3] < 128 ? 1 : 0;
+            }
+        }
+        return (double)transparent / total;
     }
 
     /// <summary>

@@ -20,6 +20,30 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    public void WhiteOrBlackStrokesOnATransparentCanvasGiveTheSameDigit()
+    {
+        // A web canvas is transparent where nothing was drawn; the strokes may be black or white.
+        byte[] d = ReadMnistTestImages(1)[0];
+        PreprocessedDigit Strokes(byte colour)
+        {
+            var rgba = new byte[84 * 84 * 4];
+            for (int i = 0; i < 84 * 84; i++)
+            {
+                rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = colour;
+                rgba[i * 4 + 3] = d[i / 84 / 3 * 28 + i % 84 / 3];
+            }
+            return MnistPreprocessor.Preprocess(new Image(84, 84, rgba));
+        }
+        PreprocessedDigit white = Strokes(255), black = Strokes(0);
+        Assert.IsTrue(white.HasInk, "white strokes must not vanish into white paper");
+        for (int i = 0; i < 784; i++)
+        {
+            // Not bit-equal: one path inverts (1 - v), the other does not.
+            Assert.AreEqual(black.Pixels[i], white.Pixels[i], 1e-5f, $"pixel {i}");
+        }
+    }
+
+    [TestMethod]
     public void DarkInkOnLightPaperIsDetectedAndMnistIsNot()
     {
         float[] paper = Canvas(40, 30, background: 0.9f, ink: 0.1f);
