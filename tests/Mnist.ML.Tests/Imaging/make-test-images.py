@@ -139,7 +139,7 @@ for ctype, depths in [(0, [1, 2, 4, 8, 16]), (2, [8, 16]), (3, [1, 2, 4, 8]), (4
                 if ctype == 3:
                     plte = rng.integers(0, 256, 3 * (top + 1)).astype(np.uint8)
                     trns = bytes(rng.integers(0, 256, max(1, (top + 1) // 2)).astype(np.uint8))
-                elif ctype == 0 and depth <= 8:
+                elif ctype == 0:
                     trns = struct.pack(">H", int(s[0, 0, 0]))
                 elif ctype == 2 and depth == 8:
                     trns = struct.pack(">HHH", *[int(v) for v in s[0, 0]])
