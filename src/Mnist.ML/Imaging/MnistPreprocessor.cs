@@ -152,7 +152,7 @@ public static class MnistPreprocessor
     /// </summary>
     internal static bool IsLightBackground(ReadOnlySpan<float> luma, int w, int h)
     {
-        float[] border = BorderValues(luma, w, h);
+        float[] border = BorderPoints(luma, w, h).Select(p => p.V).ToArray();
         float borderMedian = Median(border);
         if (Math.Abs(borderMedian - 0.5f) > 0.05f)
         {
@@ -383,29 +383,7 @@ public static class MnistPreprocessor
         weights.AsSpan(index[i].Start, index[i].Count);
 
     /// <summary>Pixels of the outer band (about 4% of the short side, at least 1 px): where the paper is.</summary>
-    private static float[] BorderValues(ReadOnlySpan<float> img, int w, int h)
-    {
-        int band = Math.Max(1, (int)Math.Round(Math.Min(w, h) * 0.04));
-        var values = new List<float>();
-        for (int y = 0; y < h; y++)
-        {
-            bool edgeRow = y < band || y >= h - band;
-            for (int x = 0; x < w; x++)
-            {
-                if (edgeRow || x < band || x >= w - band)
-                {
-                    values.Add(img[y * w + x]);
-                }
-            }
-        }
-        return values.ToArray();
-    }
-
-    /// <summary>
-    /// Least-squares plane v = a + bx·x + by·y through the border pixels, refitted once without outliers (ink that
-    /// touches the border); sigma is the noise left around it (1.4826 x median absolute residual).
-    /// </summary>
-    internal static (float A, float Bx, float By, float Sigma) FitBackgroundPlane(ReadOnlySpan<float> img, int w, int h)
+    private static List<(int X, int Y, float V)> BorderPoints(ReadOnlySpan<float> img, int w, int h)
     {
         int band = Math.Max(1, (int)Math.Round(Math.Min(w, h) * 0.04));
         var points = new List<(int X, int Y, float V)>();
@@ -420,6 +398,16 @@ public static class MnistPreprocessor
                 }
             }
         }
+        return points;
+    }
+
+    /// <summary>
+    /// Least-squares plane v = a + bx·x + by·y through the border pixels, refitted once without outliers (ink that
+    /// touches the border); sigma is the noise left around it (1.4826 x median absolute residual).
+    /// </summary>
+    internal static (float A, float Bx, float By, float Sigma) FitBackgroundPlane(ReadOnlySpan<float> img, int w, int h)
+    {
+        List<(int X, int Y, float V)> points = BorderPoints(img, w, h);
         // Start from the median level (robust to ink on the border), then fit planes to the inliers.
         double a = Median(points.Select(p => p.V).ToArray()), bx = 0, by = 0;
         float sigma = 0f;
