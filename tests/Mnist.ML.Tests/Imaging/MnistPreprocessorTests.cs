@@ -125,6 +125,37 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    [DataRow(1, 1)]
+    [DataRow(1, 300)]
+    [DataRow(300, 1)]
+    [DataRow(2, 2)]
+    [DataRow(3, 50)]
+    [DataRow(1500, 7)]
+    public void OddSizesAndRandomContentGiveAValid28x28(int w, int h)
+    {
+        var random = new Random(w * 1000 + h);
+        for (int trial = 0; trial < 5; trial++)
+        {
+            var rgba = new byte[w * h * 4];
+            random.NextBytes(rgba);
+            if (trial == 0)
+            {
+                Array.Fill(rgba, (byte)255); // blank white
+            }
+            PreprocessedDigit digit = MnistPreprocessor.Preprocess(new Image(w, h, rgba));
+            Assert.AreEqual(784, digit.Pixels.Length);
+            foreach (float v in digit.Pixels)
+            {
+                Assert.IsTrue(v is >= 0f and <= 1f, $"{w}x{h} trial {trial}: pixel {v}");
+            }
+            if (trial == 0)
+            {
+                Assert.IsFalse(digit.HasInk, $"{w}x{h} blank white has no ink");
+            }
+        }
+    }
+
+    [TestMethod]
     public void RawMnistPixelsAreAcceptedUntouched()
     {
         float[] pixels = Enumerable.Range(0, 784).Select(i => (i % 17) / 16f).ToArray();

@@ -155,6 +155,10 @@ Image.fromarray(rgba, "RGBA").convert("LA").save(os.path.join(out, "pil-la.png")
 p = Image.fromarray(pic).quantize(37)
 p.save(os.path.join(out, "pil-palette-trns.png"), transparency=5); add("pil-palette-trns.png")
 Image.fromarray(pic).convert("1").save(os.path.join(out, "pil-1bit.png")); add("pil-1bit.png")
+for orientation in (3, 6, 8):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pic).save(os.path.join(out, f"pil-exif-{orientation}.png"), exif=exif.tobytes()); add(f"pil-exif-{orientation}.png")
 convert(os.path.join(out, "pil-rgba.png"), "-interlace", "PNG", os.path.join(out, "im-interlaced-rgba.png")); add("im-interlaced-rgba.png")
 convert(os.path.join(out, "pil-rgb.png"), "-depth", "16", "PNG48:" + os.path.join(out, "im-rgb16.png")); add("im-rgb16.png")
 convert(os.path.join(out, "pil-gray.png"), "-interlace", "PNG", "PNG:" + os.path.join(out, "im-gray-interlaced.png")); add("im-gray-interlaced.png")
