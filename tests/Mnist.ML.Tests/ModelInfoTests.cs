@@ -16,6 +16,7 @@ public sealed class ModelInfoTests
         Assert.AreEqual("embedded", info.Source);
         Assert.AreEqual("Mnist.ML", info.ProducerName);
         Assert.AreEqual(MnistPreprocessor.PreprocessingVersion, info.PreprocessingVersion);
+        Assert.IsNotNull(info.Name);
         Assert.IsNotNull(info.Architecture);
         Assert.IsNotNull(info.TestAccuracy);
         Assert.IsNotNull(info.TrainedAt);
@@ -38,12 +39,26 @@ public sealed class ModelInfoTests
         Assert.IsNotNull(card, "models/mnist-cnn.json is not embedded in Mnist.ML.dll");
         using var json = JsonDocument.Parse(card);
         Assert.AreEqual(PredictorFixtures.Shipped.Model.Architecture, json.RootElement.GetProperty("architecture").GetString());
+        Assert.AreEqual(PredictorFixtures.Shipped.Model.TestAccuracy?.ToString("R", System.Globalization.CultureInfo.InvariantCulture), json.RootElement.GetProperty("test_accuracy").GetString());
+    }
+
+    [TestMethod]
+    public void ModelCard_IsReadFromMetadataProps()
+    {
+        ModelInfo info = MnistPredictor.Load(PredictorFixtures.Model("with_card")).Model;
+        Assert.AreEqual(("tiny", "flatten-fc32-relu-fc10", 0.9876, "mnist-preprocess/1"), (info.Name, info.Architecture, info.TestAccuracy, info.PreprocessingVersion));
+        Assert.AreEqual(new DateTimeOffset(2026, 11, 21, 10, 30, 0, TimeSpan.Zero), info.TrainedAt);
+        Assert.AreEqual((3, TimeSpan.FromSeconds(754), "Adam", "fixture"), (info.Epochs, info.TrainingTime, info.TrainingOptions, info.Description));
+        Assert.AreEqual(string.Concat(Enumerable.Repeat("ab", 32)), info.TrainingDataSha256);
+        Assert.AreEqual("kept", info.Metadata["custom"]);
+        Assert.AreEqual("tiny (test accuracy 98.76 %, pytorch, opset 13)", info.ToString());
     }
 
     [TestMethod]
     public void ModelWithoutACard_HasNullCardFields_AndItsOnnxFacts()
     {
         ModelInfo info = MnistPredictor.Load(PredictorFixtures.Model("probabilities_only")).Model;
+        Assert.IsNull(info.Name);
         Assert.IsNull(info.Architecture);
         Assert.IsNull(info.TestAccuracy);
         Assert.IsNull(info.TrainedAt);

@@ -13,7 +13,7 @@ internal static class PredictorFixtures
 
     private static readonly Lazy<string> FixtureDir = new(() =>
     {
-        string dir = Path.Combine(Path.GetTempPath(), "mnist-ml-predictor-" + Environment.ProcessId);
+        string dir = Imaging.TestImages.NewTempDir("predictor");
         ReferenceTools.Run(TestPaths.SystemPython, TestPaths.Combine("tests", "Mnist.ML.Tests", "make_predictor_fixtures.py"),
             dir, TestPaths.MnistDir, DigitCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return dir;

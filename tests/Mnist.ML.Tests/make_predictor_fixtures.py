@@ -13,7 +13,7 @@ plus blank.png (white page) and models/*.onnx (untrained, seeded; for shape and 
   fixed_batch               input [1,1,28,28], no dynamic batch
   wrong_input               input [N,3,28,28]
   wrong_output              output [N,5]
-  other_preprocessing       metadata_props preprocessing_version = mnist-preprocess/0
+  with_card                 a model card in metadata_props, as Mnist.ML's exporter writes it
 """
 import os
 import sys
@@ -84,10 +84,14 @@ def write_models(out):
     export(Tiny(), os.path.join(d, "fixed_batch.onnx"), dynamic=False)
     export(Tiny(channels=3), os.path.join(d, "wrong_input.onnx"), channels=3)
     export(Tiny(classes=5), os.path.join(d, "wrong_output.onnx"))
-    path = os.path.join(d, "other_preprocessing.onnx")
+    path = os.path.join(d, "with_card.onnx")
     export(Tiny(), path)
     model = onnx.load(path)
-    onnx.helper.set_model_props(model, {"preprocessing_version": "mnist-preprocess/0", "architecture": "tiny"})
+    onnx.helper.set_model_props(model, {
+        "name": "tiny", "architecture": "flatten-fc32-relu-fc10", "test_accuracy": "0.9876",
+        "preprocessing": "mnist-preprocess/1", "trained_at": "2026-11-21T10:30:00.0000000+00:00",
+        "training_data_sha256": "ab" * 32, "training_options": "Adam", "epochs": "3", "training_seconds": "754",
+        "description": "fixture", "custom": "kept"})
     onnx.save(model, path)
 
 
