@@ -29,6 +29,10 @@ internal enum GemmPath { Auto, Avx2, Vector128, Scalar }
 internal unsafe interface IPackA
 {
     void Pack(float* dst, int i0, int mc, int p0, int kc);
+
+    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of KC) when A was
+    /// packed ahead of time (see <see cref="PrepackedA"/>), else null and the driver calls Pack.</summary>
+    float* Prepacked(int i0, int p0, int kc);
 }
 
 /// <summary>Writes depth [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) as ceil(nc / NR) panels of kc * NR floats.</summary>
@@ -110,7 +114,9 @@ internal static unsafe class Gemm
 
         // Each thread takes a band of C and packs what it needs itself. Splitting by columns makes
         // every thread pack all of A (m * k) and vice versa, so split the way that copies the smaller.
-        bool splitColumns = (n >= m && nPanels >= threads) || mPanels < threads;
+        // A packed ahead of time is free to share, so splitting columns then duplicates nothing.
+        bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
+        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
         nint cAddress = (nint)c;
         Parallel.For(0, threads, t =>
@@ -164,7 +170,12 @@ internal static unsafe class Gemm
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    packA.Pack(ap, ic, mc, pc, kc);
+                    float* aBlock = packA.Prepacked(ic, pc, kc);
+                    if (aBlock == null)
+                    {
+                        packA.Pack(ap, ic, mc, pc, kc);
+                        aBlock = ap;
+                    }
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
@@ -173,7 +184,7 @@ internal static unsafe class Gemm
                         {
                             int mr = Math.Min(MR, mc - ir);
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                            float* aPanel = ap + (long)ir * kc;
+                            float* aPanel = aBlock + (long)ir * kc;
                             switch (path)
                             {
                                 case GemmPath.Avx2: KernelAvx2(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
@@ -187,7 +198,25 @@ internal static unsafe class Gemm
         }
     }
 
-    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+    /// <summary>Floats needed by <see cref="PackAll"/> for an m x k op(A).</summary>
+    internal static long PackedALength(int m, int k) => (long)RoundUp(m, MR) * k;
+
+    /// <summary>
+    /// Packs all of op(A) once, KC slice after KC slice, in the layout the driver reads, so a matrix
+    /// used many times (convolution weights across the images of a batch) is packed once per call.
+    /// </summary>
+    internal static PrepackedA PackAll<TA>(TA packA, float* dst, int m, int k)
+        where TA : struct, IPackA
+    {
+        int mPadded = RoundUp(m, MR);
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(KC, k - pc));
+        }
+        return new PrepackedA(dst, mPadded);
+    }
+
+    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>
     /// 6 x 16 AVX2+FMA micro-kernel. Lanes: row r of the tile lives in accumulators c{r}0 (columns
@@ -362,6 +391,8 @@ internal static unsafe class Gemm
 /// <summary>Packs op(A) from a strided matrix: op(A)(i, p) = A[i * rowStride + p * depthStride].</summary>
 internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthStride) : IPackA
 {
+    public float* Prepacked(int i0, int p0, int kc) => null;
+
     public void Pack(float* dst, int i0, int mc, int p0, int kc)
     {
         const int MR = Gemm.MR;
@@ -396,6 +427,14 @@ internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthS
             }
         }
     }
+}
+
+/// <summary>op(A) already packed by <see cref="Gemm.PackAll"/>: slice p0 starts at p0 * mPadded, row panel i0 at i0 * kc in it.</summary>
+internal readonly unsafe struct PrepackedA(float* packed, int mPadded) : IPackA
+{
+    public float* Prepacked(int i0, int p0, int kc) => packed + (long)p0 * mPadded + (long)i0 * kc;
+
+    public void Pack(float* dst, int i0, int mc, int p0, int kc) => throw new InvalidOperationException("A is prepacked.");
 }
 
 /// <summary>Packs op(B) from a strided matrix: op(B)(p, j) = B[p * depthStride + j * columnStride].</summary>

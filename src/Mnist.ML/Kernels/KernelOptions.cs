@@ -34,7 +34,7 @@ internal static class KernelOptions
 /// </summary>
 internal static unsafe class Scratch
 {
-    internal const int PackA = 0, PackB = 1, Col = 2, DCol = 3, DWeight = 4, Tile = 5;
+    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5;
     private const int SlotCount = 6;
 
     [ThreadStatic] private static float[]?[]? slots;
