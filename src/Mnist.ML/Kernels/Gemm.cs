@@ -403,14 +403,16 @@ internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthS
             if (depthStride == 1)
             {
                 // A not transposed: each row is contiguous along p; interleave the rows.
+                int p = 0;
+                if (Avx.IsSupported) p = Transpose.RowsToPanel(a + (long)(i0 + ip) * rowStride + p0, rowStride, rows, kc, d);
                 for (int r = 0; r < rows; r++)
                 {
                     float* src = a + (long)(i0 + ip + r) * rowStride + p0;
-                    for (int p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                    for (int q = p; q < kc; q++) d[q * MR + r] = src[q];
                 }
                 for (int r = rows; r < MR; r++)
                 {
-                    for (int p = 0; p < kc; p++) d[p * MR + r] = 0f;
+                    for (int q = p; q < kc; q++) d[q * MR + r] = 0f;
                 }
             }
             else
@@ -466,6 +468,16 @@ internal readonly unsafe struct StridedPackB(float* b, int depthStride, int colu
                     }
                 }
             }
+            else if (Avx.IsSupported && cols == NR && depthStride == 1)
+            {
+                // B transposed, a full panel: two 8x8 transposes per 8 steps of p.
+                float* src = b + (long)(j0 + jp) * columnStride + p0;
+                int p = Transpose.ColumnsToPanel(src, columnStride, kc, d);
+                for (int j = 0; j < NR; j++)
+                {
+                    for (int q = p; q < kc; q++) d[q * NR + j] = src[(long)j * columnStride + q];
+                }
+            }
             else
             {
                 // B transposed: each column j is contiguous along p; interleave the columns.
@@ -480,5 +492,84 @@ internal readonly unsafe struct StridedPackB(float* b, int depthStride, int colu
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// AVX 8x8 transposes for the packers: the rows of a row-major block become the p-major panels the
+/// micro-kernel reads, 8 values of p at a time. Each returns how many p it handled (a multiple of
+/// 8); the caller finishes the rest with scalar loops.
+/// </summary>
+internal static unsafe class Transpose
+{
+    /// <summary>
+    /// rows (at most MR = 6) rows of length kc, row r at src + r * stride, into a panel d[p * 6 + r],
+    /// missing rows as zeros. Each 8-lane column is stored whole at d + p * 6: its two spare lanes
+    /// land on the next step's slots and are overwritten by it, so the last store of a panel spills
+    /// 2 floats past it (into the next panel, written later, or the 16-float slack Scratch keeps).
+    /// </summary>
+    public static int RowsToPanel(float* src, int stride, int rows, int kc, float* d)
+    {
+        const int MR = Gemm.MR;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            Vector256<float> v0 = Avx.LoadVector256(src + p);
+            Vector256<float> v1 = rows > 1 ? Avx.LoadVector256(src + stride + p) : default;
+            Vector256<float> v2 = rows > 2 ? Avx.LoadVector256(src + 2L * stride + p) : default;
+            Vector256<float> v3 = rows > 3 ? Avx.LoadVector256(src + 3L * stride + p) : default;
+            Vector256<float> v4 = rows > 4 ? Avx.LoadVector256(src + 4L * stride + p) : default;
+            Vector256<float> v5 = rows > 5 ? Avx.LoadVector256(src + 5L * stride + p) : default;
+            Transpose8x8(v0, v1, v2, v3, v4, v5, default, default,
+                out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+            float* o = d + p * MR;
+            Avx.Store(o, r0); Avx.Store(o + 6, r1); Avx.Store(o + 12, r2); Avx.Store(o + 18, r3);
+            Avx.Store(o + 24, r4); Avx.Store(o + 30, r5); Avx.Store(o + 36, r6); Avx.Store(o + 42, r7);
+        }
+        return p;
+    }
+
+    /// <summary>16 columns of length kc, column j at src + j * stride, into a panel d[p * 16 + j].</summary>
+    public static int ColumnsToPanel(float* src, int stride, int kc, float* d)
+    {
+        const int NR = Gemm.NR;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                float* s = src + (long)half * 8 * stride + p;
+                Transpose8x8(
+                    Avx.LoadVector256(s), Avx.LoadVector256(s + stride), Avx.LoadVector256(s + 2L * stride), Avx.LoadVector256(s + 3L * stride),
+                    Avx.LoadVector256(s + 4L * stride), Avx.LoadVector256(s + 5L * stride), Avx.LoadVector256(s + 6L * stride), Avx.LoadVector256(s + 7L * stride),
+                    out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+                float* o = d + p * NR + half * 8;
+                Avx.Store(o, r0); Avx.Store(o + NR, r1); Avx.Store(o + 2 * NR, r2); Avx.Store(o + 3 * NR, r3);
+                Avx.Store(o + 4 * NR, r4); Avx.Store(o + 5 * NR, r5); Avx.Store(o + 6 * NR, r6); Avx.Store(o + 7 * NR, r7);
+            }
+        }
+        return p;
+    }
+
+    /// <summary>Rows v0..v7 in, columns r0..r7 out (r_p[i] = v_i[p]): unpack pairs, shuffle quads, swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(
+        Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        Vector256<float> v4, Vector256<float> v5, Vector256<float> v6, Vector256<float> v7,
+        out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3,
+        out Vector256<float> r4, out Vector256<float> r5, out Vector256<float> r6, out Vector256<float> r7)
+    {
+        Vector256<float> t0 = Avx.UnpackLow(v0, v1), t1 = Avx.UnpackHigh(v0, v1);
+        Vector256<float> t2 = Avx.UnpackLow(v2, v3), t3 = Avx.UnpackHigh(v2, v3);
+        Vector256<float> t4 = Avx.UnpackLow(v4, v5), t5 = Avx.UnpackHigh(v4, v5);
+        Vector256<float> t6 = Avx.UnpackLow(v6, v7), t7 = Avx.UnpackHigh(v6, v7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        r0 = Avx.Permute2x128(s0, s4, 0x20); r1 = Avx.Permute2x128(s1, s5, 0x20);
+        r2 = Avx.Permute2x128(s2, s6, 0x20); r3 = Avx.Permute2x128(s3, s7, 0x20);
+        r4 = Avx.Permute2x128(s0, s4, 0x31); r5 = Avx.Permute2x128(s1, s5, 0x31);
+        r6 = Avx.Permute2x128(s2, s6, 0x31); r7 = Avx.Permute2x128(s3, s7, 0x31);
     }
 }

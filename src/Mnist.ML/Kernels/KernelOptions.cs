@@ -43,10 +43,11 @@ internal static unsafe class Scratch
     {
         float[]?[] s = slots ??= new float[]?[SlotCount];
         float[]? array = s[slot];
-        // 16 extra floats leave room to round the start up to a 64-byte boundary.
-        if (array == null || array.Length < length + 16)
+        // 16 extra floats leave room to round the start up to a 64-byte boundary, 16 more are slack
+        // that vector stores may spill into (see Transpose.RowsToPanel).
+        if (array == null || array.Length < length + 32)
         {
-            long grown = Math.Max(length + 16, array == null ? 0 : array.Length * 3L / 2);
+            long grown = Math.Max(length + 32, array == null ? 0 : array.Length * 3L / 2);
             array = GC.AllocateUninitializedArray<float>(checked((int)grown), pinned: true);
             s[slot] = array;
         }
