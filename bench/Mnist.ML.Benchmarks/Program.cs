@@ -31,13 +31,13 @@ static void QuickRun(string what)
         if (what is "all" or "conv")
         {
             foreach (string shape in ConvBenchmarks.Shapes)
-            foreach (int batch in new[] { 1, 128 })
-            {
-                var bench = new ConvBenchmarks { Shape = shape, Batch = batch, Threads = threads };
-                bench.Setup();
-                double f = Time(bench.Forward), b = Time(bench.Backward);
-                Console.WriteLine($"conv {shape,-10} N={batch,3} threads {threads}: forward {f / 1000,9:F1} us {bench.Flops / f,6:F1} GFLOP/s  backward {b / 1000,9:F1} us {2 * bench.Flops / b,6:F1} GFLOP/s");
-            }
+                foreach (int batch in new[] { 1, 128 })
+                {
+                    var bench = new ConvBenchmarks { Shape = shape, Batch = batch, Threads = threads };
+                    bench.Setup();
+                    double f = Time(bench.Forward), b = Time(bench.Backward);
+                    Console.WriteLine($"conv {shape,-10} N={batch,3} threads {threads}: forward {f / 1000,9:F1} us {bench.Flops / f,6:F1} GFLOP/s  backward {b / 1000,9:F1} us {2 * bench.Flops / b,6:F1} GFLOP/s");
+                }
         }
         if (what == "parts" && threads == 1) ConvParts();
         if (what is "all" or "pool")

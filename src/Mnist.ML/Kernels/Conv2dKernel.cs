@@ -97,8 +97,8 @@ internal static unsafe class Conv2dKernel
         if (!dBias.IsEmpty)
         {
             for (int n = 0; n < g.N; n++)
-            for (int k = 0; k < g.K; k++)
-                dBias[k] += TensorPrimitives.Sum(dOutput.Slice((n * g.K + k) * ohw, ohw));
+                for (int k = 0; k < g.K; k++)
+                    dBias[k] += TensorPrimitives.Sum(dOutput.Slice((n * g.K + k) * ohw, ohw));
         }
 
         ConvGeometry geo = g;
@@ -337,31 +337,31 @@ internal static unsafe class Conv2dKernel
     {
         int oh = g.OH, ow = g.OW, ohw = oh * ow, sw = g.StrideW;
         for (int c = 0; c < g.C; c++)
-        for (int i = 0; i < g.KH; i++)
-        for (int j = 0; j < g.KW; j++)
-        {
-            float* row = col + (long)((c * g.KH + i) * g.KW + j) * ohw;
-            float* plane = dx + (long)c * g.H * g.W;
-            int xOffset = j * g.DilationW - g.PadLeft;
-            var (lo, hi) = ValidRange(xOffset, sw, g.W, ow);
-            if (lo >= hi) continue;
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int iy = oy * g.StrideH - g.PadTop + i * g.DilationH;
-                if ((uint)iy >= (uint)g.H) continue;
-                float* src = row + oy * ow;
-                float* dst = plane + (long)iy * g.W + xOffset;
-                if (sw == 1)
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++)
                 {
-                    var target = new Span<float>(dst + lo, hi - lo);
-                    TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + lo, hi - lo), target);
+                    float* row = col + (long)((c * g.KH + i) * g.KW + j) * ohw;
+                    float* plane = dx + (long)c * g.H * g.W;
+                    int xOffset = j * g.DilationW - g.PadLeft;
+                    var (lo, hi) = ValidRange(xOffset, sw, g.W, ow);
+                    if (lo >= hi) continue;
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        int iy = oy * g.StrideH - g.PadTop + i * g.DilationH;
+                        if ((uint)iy >= (uint)g.H) continue;
+                        float* src = row + oy * ow;
+                        float* dst = plane + (long)iy * g.W + xOffset;
+                        if (sw == 1)
+                        {
+                            var target = new Span<float>(dst + lo, hi - lo);
+                            TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + lo, hi - lo), target);
+                        }
+                        else
+                        {
+                            for (int ox = lo; ox < hi; ox++) dst[ox * sw] += src[ox];
+                        }
+                    }
                 }
-                else
-                {
-                    for (int ox = lo; ox < hi; ox++) dst[ox * sw] += src[ox];
-                }
-            }
-        }
     }
 
     /// <summary>The direct seven-loop definition; the oracle in tests.</summary>
@@ -369,25 +369,25 @@ internal static unsafe class Conv2dKernel
     {
         int oh = g.OH, ow = g.OW;
         for (int n = 0; n < g.N; n++)
-        for (int k = 0; k < g.K; k++)
-        for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++)
-        {
-            float sum = bias.IsEmpty ? 0f : bias[k];
-            for (int c = 0; c < g.C; c++)
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                if ((uint)iy >= (uint)g.H) continue;
-                for (int j = 0; j < g.KW; j++)
-                {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    if ((uint)ix >= (uint)g.W) continue;
-                    sum += input[((n * g.C + c) * g.H + iy) * g.W + ix] * weight[((k * g.C + c) * g.KH + i) * g.KW + j];
-                }
-            }
-            output[((n * g.K + k) * oh + y) * ow + x] = sum;
-        }
+            for (int k = 0; k < g.K; k++)
+                for (int y = 0; y < oh; y++)
+                    for (int x = 0; x < ow; x++)
+                    {
+                        float sum = bias.IsEmpty ? 0f : bias[k];
+                        for (int c = 0; c < g.C; c++)
+                            for (int i = 0; i < g.KH; i++)
+                            {
+                                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                                if ((uint)iy >= (uint)g.H) continue;
+                                for (int j = 0; j < g.KW; j++)
+                                {
+                                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                                    if ((uint)ix >= (uint)g.W) continue;
+                                    sum += input[((n * g.C + c) * g.H + iy) * g.W + ix] * weight[((k * g.C + c) * g.KH + i) * g.KW + j];
+                                }
+                            }
+                        output[((n * g.K + k) * oh + y) * ow + x] = sum;
+                    }
     }
 
     /// <summary>The direct definition of the three gradients; the oracle in tests.</summary>
@@ -396,27 +396,27 @@ internal static unsafe class Conv2dKernel
     {
         int oh = g.OH, ow = g.OW;
         for (int n = 0; n < g.N; n++)
-        for (int k = 0; k < g.K; k++)
-        for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++)
-        {
-            float d = dOutput[((n * g.K + k) * oh + y) * ow + x];
-            if (!dBias.IsEmpty) dBias[k] += d;
-            for (int c = 0; c < g.C; c++)
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                if ((uint)iy >= (uint)g.H) continue;
-                for (int j = 0; j < g.KW; j++)
-                {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    if ((uint)ix >= (uint)g.W) continue;
-                    int ii = ((n * g.C + c) * g.H + iy) * g.W + ix;
-                    int wi = ((k * g.C + c) * g.KH + i) * g.KW + j;
-                    dWeight[wi] += d * input[ii];
-                    if (!dInput.IsEmpty) dInput[ii] += d * weight[wi];
-                }
-            }
-        }
+            for (int k = 0; k < g.K; k++)
+                for (int y = 0; y < oh; y++)
+                    for (int x = 0; x < ow; x++)
+                    {
+                        float d = dOutput[((n * g.K + k) * oh + y) * ow + x];
+                        if (!dBias.IsEmpty) dBias[k] += d;
+                        for (int c = 0; c < g.C; c++)
+                            for (int i = 0; i < g.KH; i++)
+                            {
+                                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                                if ((uint)iy >= (uint)g.H) continue;
+                                for (int j = 0; j < g.KW; j++)
+                                {
+                                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                                    if ((uint)ix >= (uint)g.W) continue;
+                                    int ii = ((n * g.C + c) * g.H + iy) * g.W + ix;
+                                    int wi = ((k * g.C + c) * g.KH + i) * g.KW + j;
+                                    dWeight[wi] += d * input[ii];
+                                    if (!dInput.IsEmpty) dInput[ii] += d * weight[wi];
+                                }
+                            }
+                    }
     }
 }

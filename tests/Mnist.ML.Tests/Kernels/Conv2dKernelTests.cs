@@ -14,11 +14,11 @@ public sealed class Conv2dKernelTests
     {
         var failures = new List<string>();
         foreach (ConvGeometry g in KernelCases.ConvGeometries())
-        foreach (bool withBias in new[] { true, false })
-        {
-            string? failure = KernelCases.CheckConvForward(g, withBias, threads);
-            if (failure != null) failures.Add(failure);
-        }
+            foreach (bool withBias in new[] { true, false })
+            {
+                string? failure = KernelCases.CheckConvForward(g, withBias, threads);
+                if (failure != null) failures.Add(failure);
+            }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }
 
@@ -29,12 +29,12 @@ public sealed class Conv2dKernelTests
     {
         var failures = new List<string>();
         foreach (ConvGeometry g in KernelCases.ConvGeometries())
-        foreach (bool withDInput in new[] { true, false })
-        foreach (bool withDBias in new[] { true, false })
-        {
-            string? failure = KernelCases.CheckConvBackward(g, withDInput, withDBias, threads);
-            if (failure != null) failures.Add(failure);
-        }
+            foreach (bool withDInput in new[] { true, false })
+                foreach (bool withDBias in new[] { true, false })
+                {
+                    string? failure = KernelCases.CheckConvBackward(g, withDInput, withDBias, threads);
+                    if (failure != null) failures.Add(failure);
+                }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }
 

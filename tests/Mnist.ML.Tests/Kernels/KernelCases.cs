@@ -19,11 +19,11 @@ internal static class KernelCases
         for (int l = 0; l <= 70; l++) yield return (l, l, l);
         int[] edges = [0, 1, 5, 6, 7, 15, 16, 17];
         foreach (int m in edges)
-        foreach (int n in edges)
-        foreach (int k in edges)
-        {
-            yield return (m, n, k);
-        }
+            foreach (int n in edges)
+                foreach (int k in edges)
+                {
+                    yield return (m, n, k);
+                }
         foreach (var size in GemmLargeSizes()) yield return size;
     }
 
