@@ -16,6 +16,7 @@
 // Parallel.For needs and, in a threaded backward, pooled per-thread dWeight partials.
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 
 namespace Mnist.ML.Kernels;
@@ -313,20 +314,25 @@ internal static unsafe class Conv2dKernel
     {
         public void Pack(float* dst, int p0, int kc, int j0, int nc)
         {
+            // Build the panel's 16 im2col rows contiguously (fast block copies), then transpose them
+            // into the p-major panel with the same 8x8 transposes as the GEMM's own B packer.
             const int NR = Gemm.NR;
-            float* row = Scratch.Get(Scratch.Im2ColRow, kc);
+            int stride = Gemm.RoundUp(kc, 8);
+            float* rows = Scratch.Get(Scratch.Im2ColRow, (long)NR * stride);
             for (int jp = 0; jp < nc; jp += NR)
             {
                 int cols = Math.Min(NR, nc - jp);
                 float* d = dst + (long)jp * kc;
+                for (int l = 0; l < cols; l++) ReadIm2ColRow(x, g, j0 + jp + l, p0, kc, rows + (long)l * stride);
+                int p = 0;
+                if (Avx.IsSupported && cols == NR) p = Transpose.ColumnsToPanel(rows, stride, kc, d);
                 for (int l = 0; l < cols; l++)
                 {
-                    ReadIm2ColRow(x, g, j0 + jp + l, p0, kc, row);
-                    for (int p = 0; p < kc; p++) d[p * NR + l] = row[p];
+                    for (int q = p; q < kc; q++) d[q * NR + l] = rows[(long)l * stride + q];
                 }
                 for (int l = cols; l < NR; l++)
                 {
-                    for (int p = 0; p < kc; p++) d[p * NR + l] = 0f;
+                    for (int q = 0; q < kc; q++) d[q * NR + l] = 0f;
                 }
             }
         }

@@ -187,6 +187,8 @@ internal static unsafe class Gemm
                             float* aPanel = aBlock + (long)ir * kc;
                             switch (path)
                             {
+                                // A last panel at most 8 wide (N = 49 leaves 1) runs half the FMAs.
+                                case GemmPath.Avx2 when nr <= 8: KernelAvx2Narrow(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 case GemmPath.Avx2: KernelAvx2(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 case GemmPath.Vector128: KernelVector128(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 default: KernelScalar(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
@@ -273,6 +275,32 @@ internal static unsafe class Gemm
             Avx.Store(row, lo);
             Avx.Store(row + 8, hi);
         }
+    }
+
+    /// <summary>
+    /// 6 x 8 AVX2+FMA kernel for a panel with at most 8 valid columns: lanes 0..7 of the 16-wide panel
+    /// (the rest is zero padding and skipped), one accumulator per row, same stack-tile write-back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void KernelAvx2Narrow(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool add)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadVector256(b);
+            c0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, c0);
+            c1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, c1);
+            c2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, c2);
+            c3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, c3);
+            c4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, c4);
+            c5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, c5);
+            a += MR;
+            b += NR;
+        }
+        float* tile = stackalloc float[MR * NR];
+        c0.Store(tile); c1.Store(tile + 16); c2.Store(tile + 32); c3.Store(tile + 48); c4.Store(tile + 64); c5.Store(tile + 80);
+        WriteTile(tile, c, ldc, mr, nr, add);
     }
 
     /// <summary>
