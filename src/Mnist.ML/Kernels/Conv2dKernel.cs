@@ -16,6 +16,7 @@
 // Parallel.For needs and, in a threaded backward, pooled per-thread dWeight partials.
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 
@@ -247,7 +248,7 @@ internal static unsafe class Conv2dKernel
                 int validLo = Math.Min(Math.Max(ox, lo), end), validHi = Math.Max(Math.Min(end, hi), validLo);
                 float* src = plane + (long)iy * g.W + xOffset; // src[t * sw] is input column t*sw + xOffset
                 for (int t = ox; t < validLo; t++) d[t] = 0f;
-                if (sw == 1) new ReadOnlySpan<float>(src + validLo, validHi - validLo).CopyTo(new Span<float>(d + validLo, validHi - validLo));
+                if (sw == 1) CopyShort(src + validLo, d + validLo, validHi - validLo);
                 else for (int t = validLo; t < validHi; t++) d[t] = src[t * sw];
                 for (int t = validHi; t < end; t++) d[t] = 0f;
             }
@@ -255,6 +256,22 @@ internal static unsafe class Conv2dKernel
             ox = 0;
             oy++;
         }
+    }
+
+    /// <summary>
+    /// Copies a short run (an output row, typically 5..28 floats) with whole 8-lane vectors, the last
+    /// one overlapping the previous instead of a scalar tail; reads and writes stay inside the run.
+    /// </summary>
+    private static void CopyShort(float* src, float* dst, int length)
+    {
+        if (length >= 8 && Vector256.IsHardwareAccelerated)
+        {
+            int t = 0;
+            for (; t + 8 <= length; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+            if (t < length) Vector256.Store(Vector256.Load(src + length - 8), dst + length - 8);
+            return;
+        }
+        for (int t = 0; t < length; t++) dst[t] = src[t];
     }
 
     /// <summary>

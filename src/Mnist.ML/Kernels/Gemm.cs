@@ -49,8 +49,12 @@ internal static unsafe class Gemm
     // KC x NR floats of B (16 KiB) stay in L1 while MC x KC of A (96 KiB) streams from L2.
     private const int KC = 256, MC = 96, NC = 2048;
 
-    /// <summary>Below this many multiply-adds (m * n * k) one thread does it all: waking a second costs more.</summary>
-    internal const long ParallelThreshold = 1L << 19;
+    /// <summary>
+    /// Below this many multiply-adds (m * n * k, ~50 us on one core) one thread does it all: waking a
+    /// pool thread costs several microseconds and the split halves only the compute. cnn3's conv2 and
+    /// conv3 at batch 1 (3.6 M) are above it; LeNet-5's layers are below.
+    /// </summary>
+    internal const long ParallelThreshold = 1L << 21;
 
     /// <summary>C (M, N) = op(A) (M, K) * op(B) (K, N), or += when <paramref name="accumulate"/>.</summary>
     public static void Multiply(

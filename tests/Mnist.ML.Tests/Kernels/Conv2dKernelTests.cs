@@ -41,6 +41,8 @@ public sealed class Conv2dKernelTests
     [TestMethod]
     public void BatchOfOneUsesTheThreadedGemmAndMatchesNaive()
     {
+        // The batch-threaded path is covered by ConvGeometries, which must hold a big enough batch case.
+        Assert.IsTrue(KernelCases.ConvGeometries().Any(c => c.N >= 2 && (long)c.N * c.K * c.OH * c.OW * c.C * c.KH * c.KW >= Gemm.ParallelThreshold));
         // Large enough to pass the parallel threshold with N = 1, so the GEMM itself splits.
         var g = new ConvGeometry(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
         Assert.IsNull(KernelCases.CheckConvForward(g, withBias: true, threads: 2));

@@ -41,11 +41,14 @@ public sealed class GemmTests
     {
         var failures = new List<string>();
         foreach (var (m, n, k) in KernelCases.GemmLargeSizes())
+        {
+            Assert.IsGreaterThanOrEqualTo(Gemm.ParallelThreshold, (long)m * n * k, $"{m}x{n}x{k} would not be split over threads");
             foreach (bool accumulate in new[] { false, true })
             {
                 string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, GemmPath.Auto, threads: 2);
                 if (failure != null) failures.Add(failure);
             }
+        }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }
 
