@@ -15,7 +15,10 @@
 // NR-column panels stored p-major ([p][c], NR floats per p), zero-padded past the edge of the
 // matrix. The transpose flags are therefore absorbed by the packers, and the micro-kernel only
 // ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
-// their valid part is written back.
+// their valid part is written back; a last panel at most 8 columns wide uses a half-width kernel.
+// Vector-matrix products (m or n == 1) skip packing altogether. Above ParallelThreshold the
+// product is split into column (or row) bands, one per thread, each packing what it reads.
+// Thread-safe: pack buffers are per-thread scratch (Scratch), so concurrent callers do not share.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
