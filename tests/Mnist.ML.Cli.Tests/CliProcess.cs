@@ -15,14 +15,17 @@ internal static class CliProcess
     /// <summary>src/Mnist.ML.Cli/bin/{this test's configuration}/net10.0/Mnist.ML.Cli.dll.</summary>
     public static string CliDll { get; } = FindCliDll();
 
-    public static async Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="args">Command-line arguments after the dll.</param>
+    /// <param name="environment">Variables to set for the child (MNIST_MIRRORS is always cleared first).</param>
+    /// <param name="whileRunning">Called with the child's process id once it started, e.g. to signal it.</param>
+    public static async Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? TestPaths.RepoRoot,
+            WorkingDirectory = TestPaths.RepoRoot,
         };
         start.ArgumentList.Add(CliDll);
         foreach (string arg in args)
@@ -38,6 +41,10 @@ internal static class CliProcess
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (whileRunning != null)
+        {
+            await whileRunning(process.Id);
+        }
         // A guard against a hung CLI, not a timing assertion: generous for a loaded 2-core machine.
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try

@@ -79,10 +79,7 @@ public sealed class DataCommandsTests
     [TestMethod]
     public async Task FetchWithUnreachableMirrorIsExit4OneLinePointingToScript()
     {
-        using var dir = new TempDir();
-        var env = new Dictionary<string, string> { ["MNIST_MIRRORS"] = $"http://127.0.0.1:{LoopbackMirror.ClosedPort()}/mnist/" };
-
-        CliResult result = await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], env);
+        CliResult result = await FetchFromAsync($"http://127.0.0.1:{LoopbackMirror.ClosedPort()}/mnist/");
 
         Assert.AreEqual(4, result.ExitCode, result.ToString());
         MnistCliTests.AssertOneErrorLine(result);
@@ -93,10 +90,8 @@ public sealed class DataCommandsTests
     public async Task FetchFromCorruptMirrorIsExit3()
     {
         using var mirror = new LoopbackMirror(_ => LoopbackMirror.Gzip([0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28]));
-        using var dir = new TempDir();
-        var env = new Dictionary<string, string> { ["MNIST_MIRRORS"] = mirror.BaseUri.ToString() };
 
-        CliResult result = await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], env);
+        CliResult result = await FetchFromAsync(mirror.BaseUri.ToString());
 
         Assert.AreEqual(3, result.ExitCode, result.ToString());
         MnistCliTests.AssertOneErrorLine(result);
@@ -104,14 +99,52 @@ public sealed class DataCommandsTests
     }
 
     [TestMethod]
+    public async Task CtrlCDuringFetchIsExit130()
+    {
+        using var requested = new SemaphoreSlim(0);
+        using var release = new ManualResetEventSlim();
+        // A mirror that accepts the request and then never answers, so the fetch is in flight.
+        using var mirror = new LoopbackMirror(_ =>
+        {
+            requested.Release();
+            release.Wait(TimeSpan.FromMinutes(3));
+            return null;
+        });
+        using var dir = new TempDir();
+        var env = new Dictionary<string, string> { ["MNIST_MIRRORS"] = mirror.BaseUri.ToString() };
+        try
+        {
+            CliResult result = await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], env, async pid =>
+            {
+                Assert.IsTrue(await requested.WaitAsync(TimeSpan.FromMinutes(2)), "the CLI never reached the mirror");
+                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync();
+            });
+
+            Assert.AreEqual(130, result.ExitCode, result.ToString());
+            MnistCliTests.AssertOneErrorLine(result);
+            StringAssert.Contains(result.Stderr, "cancelled");
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [TestMethod]
     public async Task BadMirrorVariableIsExit3()
     {
-        using var dir = new TempDir();
-
-        CliResult result = await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], new Dictionary<string, string> { ["MNIST_MIRRORS"] = "ftp://example/" });
+        CliResult result = await FetchFromAsync("ftp://example/");
 
         Assert.AreEqual(3, result.ExitCode, result.ToString());
         MnistCliTests.AssertOneErrorLine(result);
         StringAssert.Contains(result.Stderr, "MNIST_MIRRORS");
+    }
+
+    /// <summary>Runs 'mnist data fetch' into a fresh folder with MNIST_MIRRORS set to <paramref name="mirrors"/>.</summary>
+    private static async Task<CliResult> FetchFromAsync(string mirrors)
+    {
+        using var dir = new TempDir();
+        return await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], new Dictionary<string, string> { ["MNIST_MIRRORS"] = mirrors });
     }
 }
