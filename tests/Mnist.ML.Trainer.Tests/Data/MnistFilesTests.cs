@@ -1,5 +1,6 @@
-// Checks that scripts/fetch-mnist.sh put the four original IDX files where tests look for them.
+// The four MNIST files: fetched with the original sizes and hashes, found under every spelling.
 using Mnist.ML.Testing;
+using Mnist.ML.Trainer.Data;
 
 namespace Mnist.ML.Trainer.Tests.Data;
 
@@ -15,5 +16,26 @@ public sealed class MnistFilesTests
     {
         var info = new FileInfo(Path.Combine(TestPaths.MnistDir, name));
         Assert.AreEqual(expectedBytes, info.Length, name);
+    }
+
+    [TestMethod]
+    public async Task Sha256OfGzIsThatOfItsContent()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("labels.gz"), LoopbackMirror.RealGz(MnistFiles.TestLabels));
+
+        Assert.AreEqual(MnistFiles.Sha256[MnistFiles.TestLabels], await MnistFiles.ComputeSha256Async(dir.File("labels.gz")));
+        Assert.AreEqual(MnistFiles.Sha256[MnistFiles.TestLabels], await MnistFiles.ComputeSha256Async(Path.Combine(TestPaths.MnistDir, MnistFiles.TestLabels)));
+    }
+
+    [TestMethod]
+    public void LocatePrefersRawThenGz()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File(MnistFiles.TrainLabels + ".gz"), []);
+        Assert.AreEqual(dir.File(MnistFiles.TrainLabels + ".gz"), MnistFiles.Locate(dir.Path, MnistFiles.TrainLabels));
+
+        File.WriteAllBytes(dir.File(MnistFiles.TrainLabels), []);
+        Assert.AreEqual(dir.File(MnistFiles.TrainLabels), MnistFiles.Locate(dir.Path, MnistFiles.TrainLabels));
     }
 }
