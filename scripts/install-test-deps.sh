@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-debs=(python3-torch python3-onnx libonnx-testdata python3-pil python3-numpy imagemagick netpbm chromium)
+debs=(python3-torch python3-onnx libonnx-testdata python3-pil python3-numpy imagemagick chromium)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

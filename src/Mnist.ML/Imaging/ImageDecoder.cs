@@ -15,14 +15,7 @@ internal static class ImageDecoder
         ImageFormat format = Sniff(data);
         try
         {
-            return format switch
-            {
-                ImageFormat.Png => PngDecoder.Decode(data, options),
-                ImageFormat.Jpeg => JpegDecoder.Decode(data, options),
-                ImageFormat.Bmp => BmpDecoder.Decode(data, options),
-                ImageFormat.Gif => GifDecoder.Decode(data, options),
-                _ => throw new UnsupportedImageException(DescribeUnknown(data)),
-            };
+            return DecodeUnguarded(data, format, options);
         }
         // Defence in depth: decoders validate what they read, but should a corrupt file still reach
         // an index or arithmetic check, the caller gets the documented exception, not a crash.
@@ -31,6 +24,16 @@ internal static class ImageDecoder
             throw new ImageFormatException($"{format} image is corrupt: {e.Message}", e);
         }
     }
+
+    /// <summary>The decoders without the safety net: the fuzz test calls this so a missed check shows up as the raw exception.</summary>
+    internal static Image DecodeUnguarded(ReadOnlySpan<byte> data, ImageFormat format, ImageDecodeOptions options) => format switch
+    {
+        ImageFormat.Png => PngDecoder.Decode(data, options),
+        ImageFormat.Jpeg => JpegDecoder.Decode(data, options),
+        ImageFormat.Bmp => BmpDecoder.Decode(data, options),
+        ImageFormat.Gif => GifDecoder.Decode(data, options),
+        _ => throw new UnsupportedImageException(DescribeUnknown(data)),
+    };
 
     /// <summary>Reads at most <see cref="ImageDecodeOptions.MaxBytes"/> + 1 bytes from the stream, then decodes.</summary>
     public static Image Decode(Stream stream, ImageDecodeOptions? options = null)

@@ -291,6 +291,10 @@ internal sealed class JpegReader
                 {
                     for (int i = 0; i < n; i++, k++, code++)
                     {
+                        if (code >= 1 << len)
+                        {
+                            throw new ImageFormatException("JPEG Huffman table has more codes than its lengths allow.");
+                        }
                         if (len <= 8)
                         {
                             int first = code << (8 - len);
@@ -305,10 +309,6 @@ internal sealed class JpegReader
                 else
                 {
                     t.MaxCode[len] = -1;
-                }
-                if (code > 1 << len)
-                {
-                    throw new ImageFormatException("JPEG Huffman table has more codes than its lengths allow.");
                 }
                 code <<= 1;
             }

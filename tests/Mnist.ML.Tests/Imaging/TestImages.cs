@@ -133,7 +133,7 @@ internal static class TestImages
         p.WaitForExit();
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed ({p.ExitCode}). Needs python3-pil, python3-numpy, imagemagick, netpbm (scripts/install-test-deps.sh).\n{stderr}\n{stdout.Result}");
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} failed ({p.ExitCode}). Needs python3-pil, python3-numpy, imagemagick (scripts/install-test-deps.sh).\n{stderr}\n{stdout.Result}");
         }
     }
 }

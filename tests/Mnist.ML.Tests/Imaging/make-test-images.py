@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Writes decoder test images in every mode we claim, plus PIL's decoded pixels for each, into OUTDIR.
 # Run with Debian's /usr/bin/python3 (python3-pil, python3-numpy); also calls /usr/bin/convert (ImageMagick 6)
-# and /usr/bin/pnmtojpeg (netpbm, for JPEG restart intervals). Deterministic: fixed seed, no clock.
+# (JPEG restart intervals come from a tiny encoder here: none of those tools writes them). Deterministic: fixed seed, no clock.
 # OUTDIR/manifest.tsv: file <TAB> compare (exact | jpeg | unsupported) <TAB> reference (.rgba: int32 LE w, h, then RGBA bytes).
 import struct, subprocess, sys, zlib, os
 import numpy as np
@@ -214,11 +214,133 @@ src.save(ppm)
 for sf, label in [("4x1", "411"), ("1x2", "440"), ("2x2", "420")]:
     convert(ppm, "-quality", "90", "-sampling-factor", sf, os.path.join(out, f"im-{label}.jpg")); add(f"im-{label}.jpg", "jpeg")
 convert(ppm, "-quality", "90", "-interlace", "JPEG", "-sampling-factor", "2x2", os.path.join(out, "im-progressive-420.jpg")); add("im-progressive-420.jpg", "jpeg")
-for restart, extra in [(1, []), (3, ["--progressive"]), (5, ["--sample=2x2"])]:
-    name = f"netpbm-restart{restart}{'-progressive' if extra == ['--progressive'] else ''}.jpg"
-    with open(os.path.join(out, name), "wb") as f:
-        subprocess.run(["/usr/bin/pnmtojpeg", f"--restart={restart}", "--quality=90", *extra, ppm], stdout=f, check=True, stderr=subprocess.DEVNULL)
+def jpeg_tables_from_pil():
+    """The standard Annex K Huffman tables, taken from a plain (non-optimized) PIL JPEG."""
+    buf = os.path.join(out, "tables.jpg")
+    src.save(buf, quality=90)
+    d = open(buf, "rb").read()
+    tables, i = {}, 2
+    while i < len(d):
+        marker, length = d[i + 1], struct.unpack(">H", d[i + 2:i + 4])[0]
+        if marker == 0xC4:
+            p = i + 4
+            while p < i + 2 + length:
+                tc_th, bits = d[p], list(d[p + 1:p + 17])
+                vals = list(d[p + 17:p + 17 + sum(bits)])
+                code, codes = 0, {}
+                k = 0
+                for ln in range(1, 17):
+                    for _ in range(bits[ln - 1]):
+                        codes[vals[k]] = (code, ln); code += 1; k += 1
+                    code <<= 1
+                tables[tc_th] = (bits, vals, codes)
+                p += 17 + sum(bits)
+        if marker == 0xDA:
+            break
+        i += 2 + length
+    return tables
+
+
+def write_restart_jpeg(name, rgb, sub, restart, fill_before_rst=False):
+    """Minimal baseline encoder (PIL/ImageMagick/netpbm cannot write restart intervals here): DRI + RSTn markers."""
+    tables = jpeg_tables_from_pil()
+    h, w = rgb.shape[:2]
+    gray = rgb.ndim == 2
+    f = rgb.astype(float)
+    if gray:
+        planes = [f]
+    else:
+        r, g, b = f[..., 0], f[..., 1], f[..., 2]
+        planes = [0.299 * r + 0.587 * g + 0.114 * b, 128 - 0.168736 * r - 0.331264 * g + 0.5 * b, 128 + 0.5 * r - 0.418688 * g - 0.081312 * b]
+    hs, vs = (2, 2) if sub == "420" else (1, 1)
+    if gray: hs = vs = 1
+    mw, mh = -(-w // (8 * hs)), -(-h // (8 * vs))
+    comps = []
+    for ci, pl in enumerate(planes):
+        ch, cv = (hs, vs) if ci == 0 else (1, 1)
+        pl = np.pad(pl, ((0, mh * 8 * vs - h), (0, mw * 8 * hs - w)), mode="edge")
+        if ci > 0 and hs == 2:
+            pl = pl.reshape(pl.shape[0] // 2, 2, pl.shape[1] // 2, 2).mean(axis=(1, 3))
+        comps.append((ch, cv, pl))
+    qt = [np.full((8, 8), 6.0), np.full((8, 8), 9.0)]
+    n = np.arange(8)
+    C = np.sqrt(2 / 8) * np.cos((2 * n[None, :] + 1) * n[:, None] * np.pi / 16); C[0] /= np.sqrt(2)
+    zz = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+          35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63]
+    bits_out = []
+    data = bytearray()
+    acc, nacc = 0, 0
+
+    def put(code, ln):
+        nonlocal acc, nacc
+        for k in range(ln - 1, -1, -1):
+            acc = (acc << 1) | ((code >> k) & 1); nacc += 1
+            if nacc == 8:
+                data.append(acc)
+                if acc == 0xFF: data.append(0)
+                acc, nacc = 0, 0
+
+    def flush():
+        nonlocal acc, nacc
+        while nacc: put(1, 1)
+
+    def cat(v):
+        s = int(abs(v)).bit_length()
+        return s, (v if v >= 0 else v + (1 << s) - 1)
+
+    preds = [0] * len(comps)
+    total = mw * mh
+    for m in range(total):
+        if restart and m and m % restart == 0:
+            flush()
+            if fill_before_rst: data += b"\xff\xff"
+            data += bytes([0xFF, 0xD0 + (m // restart - 1) % 8])
+            preds = [0] * len(comps)
+        my, mx = divmod(m, mw)
+        for ci, (ch, cv, pl) in enumerate(comps):
+            t = 0 if ci == 0 else 1
+            dc_codes, ac_codes = tables[0x00 | t][2], tables[0x10 | t][2]
+            for by in range(cv):
+                for bx in range(ch):
+                    y0, x0 = (my * cv + by) * 8, (mx * ch + bx) * 8
+                    blk = C @ (pl[y0:y0 + 8, x0:x0 + 8] - 128) @ C.T
+                    q = np.round(blk / qt[t]).astype(int).reshape(-1)[zz]
+                    s, v = cat(q[0] - preds[ci]); preds[ci] = q[0]
+                    put(*dc_codes[s]); put(v, s)
+                    run = 0
+                    last = max([k for k in range(1, 64) if q[k] != 0], default=0)
+                    for k in range(1, last + 1):
+                        if q[k] == 0:
+                            run += 1; continue
+                        while run > 15: put(*ac_codes[0xF0]); run -= 16
+                        s, v = cat(q[k]); put(*ac_codes[(run << 4) | s]); put(v, s); run = 0
+                    if last < 63: put(*ac_codes[0x00])
+    flush()
+
+    def seg(marker, body): return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+    natural = np.zeros(64, int)
+    out_bytes = b"\xff\xd8" + seg(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0")
+    for t in range(2 if not gray else 1):
+        out_bytes += seg(0xDB, bytes([t]) + bytes(int(x) for x in qt[t].reshape(-1)[zz]))
+    sof = struct.pack(">BHHB", 8, h, w, len(comps)) + b"".join(bytes([ci + 1, (ch << 4) | cv, 0 if ci == 0 else 1]) for ci, (ch, cv, _) in enumerate(comps))
+    out_bytes += seg(0xC0, sof)
+    for key in sorted(tables):
+        if (key & 0x0F) == 0 or not gray:
+            bits, vals, _ = tables[key]
+            out_bytes += seg(0xC4, bytes([key]) + bytes(bits) + bytes(vals))
+    if restart:
+        out_bytes += seg(0xDD, struct.pack(">H", restart))
+    sos = bytes([len(comps)]) + b"".join(bytes([ci + 1, 0x00 if ci == 0 else 0x11]) for ci in range(len(comps))) + b"\0\x3f\0"
+    out_bytes += seg(0xDA, sos) + bytes(data) + b"\xff\xd9"
+    with open(os.path.join(out, name), "wb") as fh:
+        fh.write(out_bytes)
     add(name, "jpeg")
+
+
+write_restart_jpeg("own-restart3-420.jpg", big, "420", 3)
+write_restart_jpeg("own-restart1-444.jpg", big, "444", 1)
+write_restart_jpeg("own-restart5-gray-fill.jpg", np.array(src.convert("L")), "444", 5, fill_before_rst=True)
+write_restart_jpeg("own-restart2-444-fill.jpg", big, "444", 2, fill_before_rst=True)
 src.convert("CMYK").save(os.path.join(out, "pil-cmyk.jpg")); add("pil-cmyk.jpg", "unsupported")
 
 # ---------- GIF ----------
