@@ -1,0 +1,74 @@
+// Parameter-free layers that keep the shape (ReLU, Dropout) or only reinterpret it (Flatten).
+// Shapes: input and output (N, S) with S the per-sample size.
+using System.Numerics.Tensors;
+using Mnist.ML.Trainer.Training;
+
+namespace Mnist.ML.Trainer.Layers;
+
+internal sealed class ReLU(TensorShape input) : Layer(input, input)
+{
+    public override string SpecToken => "relu";
+
+    public override void Forward(ReadOnlySpan<float> input, Span<float> output, int batch, bool training, Rng? rng) =>
+        TensorPrimitives.Max(input, 0f, output);
+
+    public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput, int batch)
+    {
+        if (dInput.IsEmpty) return;
+        // the gradient flows where the output is positive (PyTorch's threshold_backward on the result)
+        for (int i = 0; i < dOutput.Length; i++)
+        {
+            if (output[i] > 0f) dInput[i] += dOutput[i];
+        }
+    }
+}
+
+/// <summary>Inverted dropout: in training zeroes each value with probability P and scales the rest by 1/(1-P); identity in evaluation.</summary>
+internal sealed class Dropout(TensorShape input, float probability) : Layer(input, input)
+{
+    private float[] _mask = []; // (N, S): 0 or 1/(1-P), saved by a training forward
+    private bool _maskActive;
+
+    public float Probability { get; } = probability;
+
+    public override string SpecToken => $"drop{Probability.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public override void Forward(ReadOnlySpan<float> input, Span<float> output, int batch, bool training, Rng? rng)
+    {
+        _maskActive = training && Probability > 0f;
+        if (!_maskActive)
+        {
+            input.CopyTo(output);
+            return;
+        }
+        if (rng is null) throw new InvalidOperationException("Dropout in training mode needs a random source.");
+        _mask = Grow(_mask, input.Length);
+        float scale = 1f / (1f - Probability);
+        for (int i = 0; i < input.Length; i++)
+        {
+            float m = rng.NextFloat() < Probability ? 0f : scale;
+            _mask[i] = m;
+            output[i] = input[i] * m;
+        }
+    }
+
+    public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput, int batch)
+    {
+        if (dInput.IsEmpty) return;
+        if (_maskActive) TensorPrimitives.MultiplyAdd(dOutput, _mask.AsSpan(0, dOutput.Length), dInput, dInput);
+        else TensorPrimitives.Add(dInput, dOutput, dInput);
+    }
+}
+
+/// <summary>(N, C, H, W) to (N, C*H*W): the memory is already in that order, so forward copies and backward adds.</summary>
+internal sealed class Flatten(TensorShape input) : Layer(input, new TensorShape(input.Size, 1, 1))
+{
+    public override string SpecToken => "flatten";
+
+    public override void Forward(ReadOnlySpan<float> input, Span<float> output, int batch, bool training, Rng? rng) => input.CopyTo(output);
+
+    public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput, int batch)
+    {
+        if (!dInput.IsEmpty) TensorPrimitives.Add(dInput, dOutput, dInput);
+    }
+}
