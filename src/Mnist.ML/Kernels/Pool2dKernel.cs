@@ -33,24 +33,24 @@ internal static class Pool2dKernel
         ref float y = ref MemoryMarshal.GetReference(output);
         bool keepArgmax = !argmax.IsEmpty;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int oy = 0; oy < oh; oy++)
-        {
-            int row0 = (nc * h + 2 * oy) * w, o = (nc * oh + oy) * ow;
-            for (int ox = 0; ox < ow; ox++, o++)
+            for (int oy = 0; oy < oh; oy++)
             {
-                int i0 = row0 + 2 * ox, i1 = i0 + w;
-                float best = Unsafe.Add(ref x, i0);
-                int bestIndex = i0;
-                float v = Unsafe.Add(ref x, i0 + 1);
-                if (v > best) { best = v; bestIndex = i0 + 1; }
-                v = Unsafe.Add(ref x, i1);
-                if (v > best) { best = v; bestIndex = i1; }
-                v = Unsafe.Add(ref x, i1 + 1);
-                if (v > best) { best = v; bestIndex = i1 + 1; }
-                Unsafe.Add(ref y, o) = best;
-                if (keepArgmax) argmax[o] = bestIndex;
+                int row0 = (nc * h + 2 * oy) * w, o = (nc * oh + oy) * ow;
+                for (int ox = 0; ox < ow; ox++, o++)
+                {
+                    int i0 = row0 + 2 * ox, i1 = i0 + w;
+                    float best = Unsafe.Add(ref x, i0);
+                    int bestIndex = i0;
+                    float v = Unsafe.Add(ref x, i0 + 1);
+                    if (v > best) { best = v; bestIndex = i0 + 1; }
+                    v = Unsafe.Add(ref x, i1);
+                    if (v > best) { best = v; bestIndex = i1; }
+                    v = Unsafe.Add(ref x, i1 + 1);
+                    if (v > best) { best = v; bestIndex = i1 + 1; }
+                    Unsafe.Add(ref y, o) = best;
+                    if (keepArgmax) argmax[o] = bestIndex;
+                }
             }
-        }
     }
 
     /// <summary>Any window, stride, padding and dilation: the definition, and the oracle for the fast paths.</summary>
@@ -58,28 +58,28 @@ internal static class Pool2dKernel
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++)
-        {
-            float best = float.NegativeInfinity;
-            int bestIndex = -1;
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                if ((uint)iy >= (uint)g.H) continue;
-                for (int j = 0; j < g.KW; j++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
                 {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    if ((uint)ix >= (uint)g.W) continue;
-                    int idx = (nc * g.H + iy) * g.W + ix;
-                    float v = input[idx];
-                    if (v > best || bestIndex < 0) { best = v; bestIndex = idx; }
+                    float best = float.NegativeInfinity;
+                    int bestIndex = -1;
+                    for (int i = 0; i < g.KH; i++)
+                    {
+                        int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                        if ((uint)iy >= (uint)g.H) continue;
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                            if ((uint)ix >= (uint)g.W) continue;
+                            int idx = (nc * g.H + iy) * g.W + ix;
+                            float v = input[idx];
+                            if (v > best || bestIndex < 0) { best = v; bestIndex = idx; }
+                        }
+                    }
+                    int o = (nc * oh + y) * ow + x;
+                    output[o] = best;
+                    if (!argmax.IsEmpty) argmax[o] = bestIndex;
                 }
-            }
-            int o = (nc * oh + y) * ow + x;
-            output[o] = best;
-            if (!argmax.IsEmpty) argmax[o] = bestIndex;
-        }
     }
 
     /// <summary>dInput[argmax[o]] += dOutput[o].</summary>
@@ -122,36 +122,36 @@ internal static class Pool2dKernel
         // No padding: every window has 4 cells. Summed in the general loop's order for identical results.
         int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int oy = 0; oy < oh; oy++)
-        {
-            ReadOnlySpan<float> r0 = input.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = input.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
-            Span<float> o = output.Slice((nc * oh + oy) * ow, ow);
-            for (int ox = 0; ox < o.Length; ox++) o[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4;
-        }
+            for (int oy = 0; oy < oh; oy++)
+            {
+                ReadOnlySpan<float> r0 = input.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = input.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
+                Span<float> o = output.Slice((nc * oh + oy) * ow, ow);
+                for (int ox = 0; ox < o.Length; ox++) o[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4;
+            }
     }
 
     internal static void AverageForwardGeneral(ReadOnlySpan<float> input, Span<float> output, in ConvGeometry g, bool countIncludePad = false)
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++)
-        {
-            float sum = 0f;
-            int count = 0;
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                for (int j = 0; j < g.KW; j++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
                 {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
-                    if (inside) sum += input[(nc * g.H + iy) * g.W + ix];
-                    if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+                    float sum = 0f;
+                    int count = 0;
+                    for (int i = 0; i < g.KH; i++)
+                    {
+                        int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                            bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
+                            if (inside) sum += input[(nc * g.H + iy) * g.W + ix];
+                            if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+                        }
+                    }
+                    output[(nc * oh + y) * ow + x] = count == 0 ? 0f : sum / count;
                 }
-            }
-            output[(nc * oh + y) * ow + x] = count == 0 ? 0f : sum / count;
-        }
     }
 
     /// <summary>Spreads each output gradient evenly over its window (same divisor rule as forward).</summary>
@@ -168,48 +168,48 @@ internal static class Pool2dKernel
         }
         int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int oy = 0; oy < oh; oy++)
-        {
-            Span<float> r0 = dInput.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = dInput.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
-            ReadOnlySpan<float> d = dOutput.Slice((nc * oh + oy) * ow, ow);
-            for (int ox = 0; ox < d.Length; ox++)
+            for (int oy = 0; oy < oh; oy++)
             {
-                float share = d[ox] / 4;
-                r0[2 * ox] += share; r0[2 * ox + 1] += share; r1[2 * ox] += share; r1[2 * ox + 1] += share;
+                Span<float> r0 = dInput.Slice((nc * h + 2 * oy) * w, 2 * ow), r1 = dInput.Slice((nc * h + 2 * oy + 1) * w, 2 * ow);
+                ReadOnlySpan<float> d = dOutput.Slice((nc * oh + oy) * ow, ow);
+                for (int ox = 0; ox < d.Length; ox++)
+                {
+                    float share = d[ox] / 4;
+                    r0[2 * ox] += share; r0[2 * ox + 1] += share; r1[2 * ox] += share; r1[2 * ox + 1] += share;
+                }
             }
-        }
     }
 
     internal static void AverageBackwardGeneral(ReadOnlySpan<float> dOutput, Span<float> dInput, in ConvGeometry g, bool countIncludePad = false)
     {
         int oh = g.OH, ow = g.OW;
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < oh; y++)
-        for (int x = 0; x < ow; x++)
-        {
-            int count = 0;
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                for (int j = 0; j < g.KW; j++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
                 {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
-                    if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+                    int count = 0;
+                    for (int i = 0; i < g.KH; i++)
+                    {
+                        int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                            bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
+                            if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+                        }
+                    }
+                    if (count == 0) continue;
+                    float d = dOutput[(nc * oh + y) * ow + x] / count;
+                    for (int i = 0; i < g.KH; i++)
+                    {
+                        int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                        if ((uint)iy >= (uint)g.H) continue;
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                            if ((uint)ix < (uint)g.W) dInput[(nc * g.H + iy) * g.W + ix] += d;
+                        }
+                    }
                 }
-            }
-            if (count == 0) continue;
-            float d = dOutput[(nc * oh + y) * ow + x] / count;
-            for (int i = 0; i < g.KH; i++)
-            {
-                int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                if ((uint)iy >= (uint)g.H) continue;
-                for (int j = 0; j < g.KW; j++)
-                {
-                    int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                    if ((uint)ix < (uint)g.W) dInput[(nc * g.H + iy) * g.W + ix] += d;
-                }
-            }
-        }
     }
 }

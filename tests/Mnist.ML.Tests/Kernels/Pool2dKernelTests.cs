@@ -11,11 +11,11 @@ public sealed class Pool2dKernelTests
     public static IEnumerable<object[]> TwoByTwoShapes()
     {
         foreach (int n in new[] { 1, 3 })
-        foreach (int c in new[] { 1, 5 })
-        foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3) })
-        {
-            yield return [n, c, h, w];
-        }
+            foreach (int c in new[] { 1, 5 })
+                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3) })
+                {
+                    yield return [n, c, h, w];
+                }
     }
 
     public static IEnumerable<object[]> GeneralWindows()
@@ -116,21 +116,21 @@ public sealed class Pool2dKernelTests
         float[] max = new float[count];
         int[] argmax = new int[count];
         for (int nc = 0, o = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.OH; y++)
-        for (int x = 0; x < g.OW; x++, o++)
-        {
-            float best = float.NegativeInfinity;
-            int bestIndex = -1;
-            for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++)
-            {
-                int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
-                if (index[p] < 0) continue; // a padding cell
-                if (bestIndex < 0 || padded[p] > best) { best = padded[p]; bestIndex = index[p]; }
-            }
-            max[o] = best;
-            argmax[o] = bestIndex;
-        }
+            for (int y = 0; y < g.OH; y++)
+                for (int x = 0; x < g.OW; x++, o++)
+                {
+                    float best = float.NegativeInfinity;
+                    int bestIndex = -1;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
+                            if (index[p] < 0) continue; // a padding cell
+                            if (bestIndex < 0 || padded[p] > best) { best = padded[p]; bestIndex = index[p]; }
+                        }
+                    max[o] = best;
+                    argmax[o] = bestIndex;
+                }
         return (max, argmax);
     }
 
@@ -139,20 +139,20 @@ public sealed class Pool2dKernelTests
         var (padded, index, ph, pw) = Pad(input, g);
         float[] average = new float[g.N * g.C * g.OH * g.OW];
         for (int nc = 0, o = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.OH; y++)
-        for (int x = 0; x < g.OW; x++, o++)
-        {
-            double sum = 0;
-            int cells = 0;
-            for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++)
-            {
-                int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
-                sum += padded[p];
-                if (includePad || index[p] >= 0) cells++;
-            }
-            average[o] = cells == 0 ? 0f : (float)(sum / cells);
-        }
+            for (int y = 0; y < g.OH; y++)
+                for (int x = 0; x < g.OW; x++, o++)
+                {
+                    double sum = 0;
+                    int cells = 0;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
+                            sum += padded[p];
+                            if (includePad || index[p] >= 0) cells++;
+                        }
+                    average[o] = cells == 0 ? 0f : (float)(sum / cells);
+                }
         return average;
     }
 
@@ -164,13 +164,13 @@ public sealed class Pool2dKernelTests
         int[] index = new int[padded.Length];
         Array.Fill(index, -1);
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.H; y++)
-        for (int x = 0; x < g.W; x++)
-        {
-            int p = (nc * ph + y + g.PadTop) * pw + x + g.PadLeft, i = (nc * g.H + y) * g.W + x;
-            padded[p] = input[i];
-            index[p] = i;
-        }
+            for (int y = 0; y < g.H; y++)
+                for (int x = 0; x < g.W; x++)
+                {
+                    int p = (nc * ph + y + g.PadTop) * pw + x + g.PadLeft, i = (nc * g.H + y) * g.W + x;
+                    padded[p] = input[i];
+                    index[p] = i;
+                }
         return (padded, index, ph, pw);
     }
 }
