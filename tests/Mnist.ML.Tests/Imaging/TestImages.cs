@@ -37,6 +37,17 @@ internal static class TestImages
         return (w, h, b[8..]);
     }
 
+    /// <summary>Decodes every generated image with these extensions, logs the differences, and fails listing each mismatch.</summary>
+    public static void AssertDecodeLikePil(TestContext context, int minCount, params string[] extensions)
+    {
+        var images = All(extensions);
+        Assert.IsGreaterThanOrEqualTo(minCount, images.Count, "the generator should produce every mode");
+        var report = new StringBuilder();
+        var failures = CompareAll(images, report);
+        context.WriteLine(report.ToString());
+        Assert.IsEmpty(failures, string.Join("\n", failures));
+    }
+
     /// <summary>
     /// Decodes each image and compares with PIL: exact for lossless formats; for JPEG mean |diff| ≤ 1.5 and
     /// max ≤ 8 per channel (libjpeg's integer rounding is not ours bit for bit). Returns one line per failure.
