@@ -5,6 +5,7 @@ using System.Globalization;
 using Mnist.ML.Cli.Output;
 using Mnist.ML.Cli.Reports;
 using Mnist.ML.Trainer.Data;
+using Mnist.ML.Trainer.Export;
 using Mnist.ML.Trainer.Layers;
 using Mnist.ML.Trainer.Optim;
 using Mnist.ML.Trainer.Training;
@@ -125,13 +126,31 @@ internal static class TrainCommand
         }
         LearningCurveSvg.Write(run.Curve, run.Title, history);
 
+        // The model card's accuracy is measured on the 10,000 test images, which training never sees.
+        string testImages = Path.Combine(parse.GetValue(Data)!, MnistFiles.TestImages);
+        EvaluationResult? test = File.Exists(testImages) ? MnistTrainer.Evaluate(result.Network, MnistDataset.LoadTest(parse.GetValue(Data)!)) : null;
+        OnnxExporter.Export(result.Network, run.Model, new OnnxExportOptions
+        {
+            ModelCard = new ModelCard
+            {
+                TestAccuracy = test?.Accuracy,
+                TrainingDataSha256 = ModelCard.HashOf(data),
+                TrainingOptions = options.ToString(),
+                TrainedAt = DateTimeOffset.UtcNow,
+            },
+        });
+
+        output.WriteLine($"model       {run.Model}");
         output.WriteLine($"checkpoint  {run.Checkpoint}");
         output.WriteLine($"metrics     {run.Metrics}");
         output.WriteLine($"curve       {run.Curve}");
         if (result.Validation is { } validation)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation  accuracy {validation.Accuracy:P2}, loss {validation.Loss:F4} on {validation.Count:N0} images"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation  accuracy {validation.Accuracy * 100:F2}%, loss {validation.Loss:F4} on {validation.Count:N0} images"));
         }
+        output.WriteLine(test is null
+            ? $"test        skipped: {testImages} not found"
+            : string.Create(CultureInfo.InvariantCulture, $"test        accuracy {test.Accuracy * 100:F2}%, loss {test.Loss:F4} on {test.Count:N0} images"));
         return ExitCode.Ok;
     }
 
