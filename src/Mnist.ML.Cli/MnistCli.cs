@@ -107,6 +107,7 @@ internal static class MnistCli
     /// <summary>The exit code and message for a failure; only unexpected ones say "unexpected".</summary>
     internal static (ExitCode Code, string Message) Describe(Exception e, CancellationToken cancellationToken) => e switch
     {
+        Output.CliException c => (c.Code, c.Message),
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCode.Cancelled, "cancelled."),
         Trainer.Data.MnistDownloadException d => (d.IsNetworkError ? ExitCode.Network : ExitCode.InputError, d.Message),
         Trainer.Data.DatasetFormatException => (ExitCode.InputError, e.Message),
