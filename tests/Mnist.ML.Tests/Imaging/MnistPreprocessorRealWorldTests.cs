@@ -30,7 +30,7 @@ public sealed class MnistPreprocessorRealWorldTests
     [TestMethod]
     public void PreprocessedRealWorldDigitsMatchTheirMnistOriginals()
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"mnist-ml-realworld-{Environment.ProcessId}");
+        string dir = TestImages.NewTempDir("realworld");
         TestImages.Run(TestPaths.SystemPython, TestPaths.Combine("scripts", "make-realworld-set.py"),
             "--out", dir, "--mnist", TestPaths.MnistDir, "--per-kind", "40", "--seed", "7");
         byte[] mnist = File.ReadAllBytes(Path.Combine(TestPaths.MnistDir, "t10k-images-idx3-ubyte"));
@@ -57,7 +57,7 @@ public sealed class MnistPreprocessorRealWorldTests
             }
         }
 
-        TestContext.WriteLine($"Images and their 28x28 results: {dir}");
+        TestContext.WriteLine($"Images and their 28x28 results: {dir} (kept with MNIST_ML_KEEP_TEST_IMAGES=1)");
         Assert.HasCount(MinMeanSimilarity.Count, perKind, "every kind of the generator is measured");
         var failures = new List<string>();
         foreach (var (kind, values) in perKind.OrderBy(k => k.Key))
