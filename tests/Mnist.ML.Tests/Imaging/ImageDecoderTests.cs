@@ -67,6 +67,7 @@ public sealed class ImageDecoderTests
     [DataRow("pil-420.jpg")]
     [DataRow("pil-420-progressive.jpg")]
     [DataRow("own-restart3-420.jpg")]
+    [DataRow("own-restart4-420-progressive.jpg")]
     [DataRow("pil-gray-progressive.jpg")]
     [DataRow("pil-24.bmp")]
     [DataRow("im-4bit.bmp")]

@@ -16,7 +16,7 @@ internal sealed class ExecutionPlan
     private readonly int _arenaLength;
     private readonly ConcurrentBag<float[]> _arenas = new();
 
-    private sealed record Step(StepBody Body, Slot?[] Inputs, Slot[] Outputs);
+    private sealed record Step(StepBody Body, Slot?[] Inputs, Slot[] Outputs, bool InPlace);
 
     private ExecutionPlan(int[][] inputShapes, long[]?[] inputValues, Step[] steps, Slot[] inputSlots, PlanValue[] outputs, int arenaLength)
     {
@@ -133,7 +133,7 @@ internal sealed class ExecutionPlan
                 continue;
             }
 
-            steps.Add(new Step(body, inSlots, outSlots));
+            steps.Add(new Step(body, inSlots, outSlots, plan.InPlace));
             for (int i = 0; i < outSlots.Length; i++)
                 Define(values, node.Output[i], new PlanValue(node.Output[i], plan.Shapes[i], OnnxDataType.Float) { Slot = outSlots[i] });
         }
@@ -157,7 +157,8 @@ internal sealed class ExecutionPlan
     /// <summary>
     /// Liveness-based packing: a buffer is born at the step that writes it and dies after its last
     /// reader; a dead buffer's range is reused by later outputs (best fit). Outputs of a step never
-    /// overlap its inputs because a step's inputs are freed only after its outputs are placed.
+    /// overlap its inputs because a step's inputs are freed only after its outputs are placed, except
+    /// for element-wise steps (Relu, Add, BatchNorm...) that overwrite an input dying at that step.
     /// </summary>
     private static int AllocateBuffers(int bufferCount, Slot[] inputSlots, List<Step> steps, PlanValue[] outputs)
     {
@@ -226,9 +227,25 @@ internal sealed class ExecutionPlan
         {
             if (slot is not null && lastUse[slot.Buffer] < 0) Release(slot.Buffer);
         }
+        var inherited = new bool[bufferCount];
         for (int s = 0; s < steps.Count; s++)
         {
-            foreach (var slot in steps[s].Outputs) Place(slot);
+            Step step = steps[s];
+            if (step.InPlace && step.Inputs[0] is { Data: null, Buffer: >= 0 } source && lastUse[source.Buffer] == s
+                && source.Length == step.Outputs[0].Length && step.Inputs.Count(x => x == source) == 1)
+            {
+                // Element-wise step whose input dies here: write the output over it.
+                Slot output = step.Outputs[0];
+                output.Offset = source.Offset;
+                offsets[output.Buffer] = offsets[source.Buffer];
+                lengths[output.Buffer] = lengths[source.Buffer];
+                inherited[source.Buffer] = true;
+                for (int o = 1; o < step.Outputs.Length; o++) Place(step.Outputs[o]);
+            }
+            else
+            {
+                foreach (var slot in step.Outputs) Place(slot);
+            }
             foreach (var slot in steps[s].Outputs)
             {
                 if (lastUse[slot.Buffer] < 0) Release(slot.Buffer); // computed but never read
@@ -236,7 +253,7 @@ internal sealed class ExecutionPlan
             var released = new HashSet<int>();
             foreach (var slot in steps[s].Inputs)
             {
-                if (slot is { Data: null, Buffer: >= 0 } && lastUse[slot.Buffer] == s && released.Add(slot.Buffer)) Release(slot.Buffer);
+                if (slot is { Data: null, Buffer: >= 0 } && lastUse[slot.Buffer] == s && !inherited[slot.Buffer] && released.Add(slot.Buffer)) Release(slot.Buffer);
             }
         }
         return top;

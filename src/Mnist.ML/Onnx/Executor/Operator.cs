@@ -55,8 +55,11 @@ internal sealed class NodePlan
     public OnnxTensor[]? Constants { get; init; }
     public bool IsView { get; init; }
 
-    /// <summary>A computed float output of the given shape.</summary>
-    public static NodePlan Compute(int[] shape, StepBody body) => new() { Shapes = [shape], Body = body };
+    /// <summary>The step may write output 0 over input 0 (element-wise: each output reads only its own input element).</summary>
+    public bool InPlace { get; init; }
+
+    /// <summary>A computed float output of the given shape; <paramref name="inPlace"/> as <see cref="InPlace"/>.</summary>
+    public static NodePlan Compute(int[] shape, StepBody body, bool inPlace = false) => new() { Shapes = [shape], Body = body, InPlace = inPlace };
 
     /// <summary>Output 0 is input 0's data under a new shape (Reshape, Flatten, Identity...).</summary>
     public static NodePlan View(int[] shape) => new() { Shapes = [shape], IsView = true };

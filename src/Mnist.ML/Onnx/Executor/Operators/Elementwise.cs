@@ -51,7 +51,7 @@ internal sealed class BinaryOp : Operator
 
         var plan = new BroadcastPlan(a.Shape, b.Shape, shape);
         BinaryKind kind = _kind;
-        return NodePlan.Compute(shape, (in StepIO io) => plan.Run(io.In(0), io.In(1), io.Out(0), kind));
+        return NodePlan.Compute(shape, (in StepIO io) => plan.Run(io.In(0), io.In(1), io.Out(0), kind), inPlace: a.Shape.SequenceEqual(shape));
     }
 }
 
@@ -207,7 +207,7 @@ internal sealed class UnaryOp : Operator
                 for (int i = 0; i < s.Length; i++) d[i] = s[i] >= 0f ? s[i] : alpha * s[i];
             },
         };
-        return NodePlan.Compute(x.Shape, body);
+        return NodePlan.Compute(x.Shape, body, inPlace: true);
     }
 }
 
@@ -242,7 +242,7 @@ internal sealed class ClipOp : Operator
             float max = hasMax ? io.In(2)[0] : fixedMax;
             TensorPrimitives.Max(io.In(0), min, io.Out(0));
             TensorPrimitives.Min(io.Out(0), max, io.Out(0));
-        });
+        }, inPlace: true);
     }
 }
 
@@ -272,7 +272,7 @@ internal sealed class SoftmaxOp : Operator
         int n = Opset >= 13 ? x.Shape[axis] : Shapes.Size(x.Shape, axis);
         int inner = Opset >= 13 ? Shapes.Size(x.Shape, axis + 1) : 1;
         bool log = _log;
-        return NodePlan.Compute(x.Shape, (in StepIO io) => Run(io.In(0), io.Out(0), outer, n, inner, log));
+        return NodePlan.Compute(x.Shape, (in StepIO io) => Run(io.In(0), io.Out(0), outer, n, inner, log), inPlace: true);
     }
 
     private static void Run(ReadOnlySpan<float> x, Span<float> y, int outer, int n, int inner, bool log)

@@ -303,6 +303,6 @@ internal sealed class BatchNormalizationOp : Operator
                     TensorPrimitives.Add(y.Slice(o, inner), add, y.Slice(o, inner));
                 }
             }
-        });
+        }, inPlace: true);
     }
 }
