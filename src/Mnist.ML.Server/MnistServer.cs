@@ -79,16 +79,7 @@ public static class MnistServer
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         builder.Services.AddSingleton(sp =>
-        {
-            UrlFetchSettings f = sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch;
-            return new SafeImageFetcher(new SafeFetchOptions
-            {
-                AllowedHosts = f.AllowedHosts,
-                MaxBytes = f.MaxBytes,
-                Timeout = TimeSpan.FromSeconds(f.TimeoutSeconds),
-                MaxRedirects = f.MaxRedirects,
-            });
-        });
+            new SafeImageFetcher(sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch.ToFetchOptions()));
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

@@ -56,18 +56,8 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
         }
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton(sp =>
-            {
-                UrlFetchSettings f = sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch;
-                return new SafeImageFetcher(new SafeFetchOptions
-                {
-                    AllowedHosts = f.AllowedHosts,
-                    MaxBytes = f.MaxBytes,
-                    Timeout = TimeSpan.FromSeconds(f.TimeoutSeconds),
-                    MaxRedirects = f.MaxRedirects,
-                    Resolve = ResolveAsync,
-                });
-            });
+            services.AddSingleton(sp => new SafeImageFetcher(
+                sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch.ToFetchOptions() with { Resolve = ResolveAsync }));
         });
     }
 
