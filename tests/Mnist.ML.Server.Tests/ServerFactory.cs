@@ -1,5 +1,5 @@
-// The server in-process for tests: WebApplicationFactory<Program> with settings per test class, logs in a temp
-// folder, and (optionally) a name resolver that gives the loopback test host an allow-listed name.
+// The server in-process for tests: WebApplicationFactory<Program> with settings per test class, the model
+// embedded in Mnist.ML, logs in a temp folder, and a name resolver that gives the loopback test host an allow-listed name.
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -22,7 +22,6 @@ internal sealed class ServerFactory : WebApplicationFactory<Program>
     {
         _settings = new Dictionary<string, string?>
         {
-            ["Mnist:ModelPath"] = TestModel.Path,
             ["Mnist:LogFolder"] = _logs,
             ["Mnist:RateLimit:PermitLimit"] = "100000",
             ["Mnist:UrlFetch:AllowedHosts:0"] = ImageHostName,

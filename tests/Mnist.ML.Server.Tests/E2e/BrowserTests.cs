@@ -140,10 +140,6 @@ internal sealed class ServerProcess : IDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        if (Server.Tests.TestModel.Path is { } model)
-        {
-            info.ArgumentList.Add($"--Mnist:ModelPath={model}");
-        }
         if (allowedHost is not null)
         {
             info.ArgumentList.Add($"--Mnist:UrlFetch:AllowedHosts:0={allowedHost}");
