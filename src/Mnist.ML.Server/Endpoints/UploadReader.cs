@@ -16,7 +16,7 @@ internal static class UploadReader
     /// <summary>The image of POST /predict: multipart field 'file', or the whole body.</summary>
     public static async Task<byte[]> ReadSingleAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
-        if (request.HasFormContentType)
+        if (IsMultipart(request))
         {
             IFormCollection form = await request.ReadFormAsync(ct);
             IFormFile file = form.Files.GetFile(FileField) ?? throw new BadHttpRequestException(form.Files.Count == 0
@@ -39,7 +39,7 @@ internal static class UploadReader
     /// <summary>Every file of a multipart body, in order (POST /predict/batch).</summary>
     public static async Task<IReadOnlyList<UploadedImage>> ReadAllAsync(HttpRequest request, long maxBytes, int maxFiles, CancellationToken ct)
     {
-        if (!request.HasFormContentType)
+        if (!IsMultipart(request))
         {
             throw new BadHttpRequestException(
                 "A batch is a multipart/form-data body with one file per image, e.g. curl -F 'file=@a.png' -F 'file=@b.png'.",
@@ -62,6 +62,13 @@ internal static class UploadReader
         }
         return images;
     }
+
+    /// <summary>
+    /// Only multipart/form-data is read as a form: anything else is the raw image, including
+    /// application/x-www-form-urlencoded, which is what `curl --data-binary @digit.png` sends by default.
+    /// </summary>
+    private static bool IsMultipart(HttpRequest request) =>
+        request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Decodes and preprocesses one image of a batch; an error names the file.</summary>
     public static PreprocessedDigit Preprocess(UploadedImage image, ImageDecodeOptions limits)

@@ -43,7 +43,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             (StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", e.Message),
         BadHttpRequestException e => (StatusCodes.Status400BadRequest, "Bad request", e.Message),
         InvalidDataException e when e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
-            (StatusCodes.Status413PayloadTooLarge, "Request too large", $"{e.Message}. Send a smaller image."),
+            (StatusCodes.Status413PayloadTooLarge, "Request too large", $"{e.Message.TrimEnd('.')}. Send a smaller image."),
         InvalidDataException e => (StatusCodes.Status400BadRequest, "Bad multipart body", $"The form data could not be read: {e.Message}"),
         NoInkException e => (StatusCodes.Status422UnprocessableEntity, "No digit in the image", e.Message),
         ImageFormatException e => (StatusCodes.Status415UnsupportedMediaType, "Corrupt image", e.Message),

@@ -40,7 +40,7 @@ public sealed class PredictionEndpointsTests
     }
 
     [TestMethod]
-    public async Task Raw_body_and_the_uploads_alias_give_the_same_answer()
+    public async Task Raw_body_any_content_type_and_the_uploads_alias_give_the_same_answer()
     {
         byte[] png = TestImages.MnistPng(1);
         using var raw = new ByteArrayContent(png);
@@ -48,11 +48,19 @@ public sealed class PredictionEndpointsTests
         using HttpResponseMessage viaBody = await _client.PostAsync("/predict", raw);
         using HttpResponseMessage viaAlias = await _client.PostAsync("/uploads", Problems.Form(("file", "two.png", png)));
 
+        // curl --data-binary @digit.png without -H sends Content-Type application/x-www-form-urlencoded.
+        using var curlDefault = new ByteArrayContent(png);
+        curlDefault.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using HttpResponseMessage viaCurlDefault = await _client.PostAsync("/predict", curlDefault);
+
         PredictionResponse a = (await viaBody.Content.ReadFromJsonAsync<PredictionResponse>())!;
         PredictionResponse b = (await viaAlias.Content.ReadFromJsonAsync<PredictionResponse>())!;
+        Assert.AreEqual(HttpStatusCode.OK, viaCurlDefault.StatusCode, await viaCurlDefault.Content.ReadAsStringAsync());
+        PredictionResponse c = (await viaCurlDefault.Content.ReadFromJsonAsync<PredictionResponse>())!;
         Assert.AreEqual(TestImages.MnistLabel(1), a.Digit);
         Assert.AreEqual(a.Digit, b.Digit);
         CollectionAssert.AreEqual(a.Probabilities, b.Probabilities);
+        CollectionAssert.AreEqual(a.Probabilities, c.Probabilities);
     }
 
     [TestMethod]
