@@ -54,7 +54,6 @@ pad.addEventListener("pointercancel", endStroke);
 els.clear.addEventListener("click", () => {
   resetPad();
   showPlaceholder("Draw a digit to see what the model thinks it is.");
-  pad.focus();
 });
 
 els.file.addEventListener("change", () => {

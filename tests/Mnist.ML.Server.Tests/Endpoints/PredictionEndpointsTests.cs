@@ -16,7 +16,7 @@ public sealed class PredictionEndpointsTests
     [ClassInitialize]
     public static async Task StartAsync(TestContext _)
     {
-        _factory = new ServerFactory(new() { ["Mnist:MaxUploadBytes"] = "100000", ["Mnist:MaxBatchFiles"] = "4" });
+        _factory = new ServerFactory(new() { ["Mnist:MaxUploadBytes"] = "100000", ["Mnist:MaxRequestBytes"] = "300000", ["Mnist:MaxBatchFiles"] = "4" });
         _client = await _factory.CreateReadyClientAsync();
     }
 
@@ -163,6 +163,12 @@ public sealed class PredictionEndpointsTests
         using HttpResponseMessage blank = await _client.PostAsync("/predict/batch",
             Problems.Form(("file", "ok.png", TestImages.MnistPng(0)), ("file", "blank.png", TestImages.BlankPng())));
         await Problems.AssertAsync(blank, HttpStatusCode.UnprocessableEntity, "Image 1 of the batch");
+
+        byte[] large = new byte[90_000]; // each file under the 100,000-byte upload limit, together over the 300,000-byte request limit
+        TestImages.MnistPng(0).CopyTo(large, 0);
+        using HttpResponseMessage overRequest = await _client.PostAsync("/predict/batch",
+            Problems.Form([.. Enumerable.Range(0, 4).Select(i => ("file", $"d{i}.png", large))]));
+        await Problems.AssertAsync(overRequest, HttpStatusCode.RequestEntityTooLarge, "limit");
 
         using HttpResponseMessage raw = await _client.PostAsync("/predict/batch", new ByteArrayContent(TestImages.MnistPng(0)));
         await Problems.AssertAsync(raw, HttpStatusCode.UnsupportedMediaType, "multipart");
