@@ -30,6 +30,13 @@ public class PredictorBenchmarks
 
     [Benchmark(Description = "Predict(784 pixels)")]
     public int Pixels() => predictor.Predict(pixels).Digit;
+
+    // Where the photo's time goes: decoding alone, then decoding + preprocessing (Predict adds the model).
+    [Benchmark(Description = "Decode(1000x1000 JPEG photo)")]
+    public int DecodeJpeg() => ImageDecoder.Decode(jpeg).Width;
+
+    [Benchmark(Description = "Preprocess(1000x1000 JPEG photo)")]
+    public bool PreprocessJpeg() => MnistPreprocessor.Preprocess(jpeg).HasInk;
 }
 
 /// <summary>The benchmark inputs: MNIST test digit 0 (a 7) as pixels, as a PNG, and photographed as a big JPEG.</summary>

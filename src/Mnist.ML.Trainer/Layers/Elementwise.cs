@@ -1,6 +1,8 @@
 // Parameter-free layers that keep the shape (ReLU, Dropout) or only reinterpret it (Flatten).
 // Shapes: input and output (N, S) with S the per-sample size.
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Mnist.ML.Trainer.Training;
 
 namespace Mnist.ML.Trainer.Layers;
@@ -15,11 +17,38 @@ internal sealed class ReLU(TensorShape input) : Layer(input, input)
     public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput, int batch)
     {
         if (dInput.IsEmpty) return;
-        // the gradient flows where the output is positive (PyTorch's threshold_backward on the result)
+        BackwardSimd(output, dOutput, dInput);
+    }
+
+    /// <summary>dInput += output > 0 ? dOutput : 0, as PyTorch's threshold_backward on the result.</summary>
+    internal static void BackwardNaive(ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput)
+    {
         for (int i = 0; i < dOutput.Length; i++)
         {
             if (output[i] > 0f) dInput[i] += dOutput[i];
         }
+    }
+
+    /// <summary>
+    /// Branch-free version: Vector&lt;float&gt; lanes over consecutive elements, a compare mask selects
+    /// dOutput or 0; the remainder (fewer than Vector&lt;float&gt;.Count elements) takes the naive loop.
+    /// </summary>
+    internal static void BackwardSimd(ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var outV = MemoryMarshal.Cast<float, Vector<float>>(output.Slice(0, dOutput.Length));
+            var dOutV = MemoryMarshal.Cast<float, Vector<float>>(dOutput);
+            var dInV = MemoryMarshal.Cast<float, Vector<float>>(dInput.Slice(0, dOutput.Length));
+            for (int v = 0; v < dOutV.Length; v++)
+            {
+                var positive = Vector.GreaterThan(outV[v], Vector<float>.Zero);
+                dInV[v] += Vector.ConditionalSelect(positive, dOutV[v], Vector<float>.Zero);
+            }
+            i = dOutV.Length * Vector<float>.Count;
+        }
+        BackwardNaive(output[i..dOutput.Length], dOutput[i..], dInput[i..dOutput.Length]);
     }
 }
 

@@ -48,6 +48,19 @@ public static class MnistPreprocessor
         Preprocess(ImageDecoder.Decode(encodedImage, options));
 
     /// <summary>
+    /// Reads an encoded image from a stream asynchronously (at most <see cref="ImageDecodeOptions.MaxBytes"/>),
+    /// then decodes and preprocesses it (CPU-bound, on the calling thread).
+    /// </summary>
+    /// <exception cref="ImageFormatException">The bytes are corrupt or truncated.</exception>
+    /// <exception cref="UnsupportedImageException">Unknown format, unsupported variant, or over the limits.</exception>
+    public static async Task<PreprocessedDigit> PreprocessAsync(Stream encodedImage, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= ImageDecodeOptions.Default;
+        byte[] data = await ImageDecoder.ReadLimitedAsync(encodedImage, options.MaxBytes, cancellationToken).ConfigureAwait(false);
+        return Preprocess(data, options);
+    }
+
+    /// <summary>
     /// Accepts an already-prepared 28x28 MNIST-style input (784 floats, 0..1, ink bright) untouched,
     /// for callers that render digits themselves (for example a canvas that already downsampled).
     /// </summary>

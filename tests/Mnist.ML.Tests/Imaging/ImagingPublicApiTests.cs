@@ -14,7 +14,7 @@ public sealed class ImagingPublicApiTests
         [
             "ImageDecodeOptions: Default, MaxBytes, MaxPixels",
             "ImageFormatException: .ctor(String), .ctor(String, Exception)",
-            "MnistPreprocessor: FromPixels(ReadOnlySpan`1), Preprocess(ReadOnlySpan`1, ImageDecodeOptions), Preprocess(Stream, ImageDecodeOptions), PreprocessingVersion",
+            "MnistPreprocessor: FromPixels(ReadOnlySpan`1), Preprocess(ReadOnlySpan`1, ImageDecodeOptions), Preprocess(Stream, ImageDecodeOptions), PreprocessAsync(Stream, ImageDecodeOptions, CancellationToken), PreprocessingVersion",
             "PreprocessedDigit: HasInk, Pixels, ToPng()",
             "UnsupportedImageException: .ctor(String)",
         ];

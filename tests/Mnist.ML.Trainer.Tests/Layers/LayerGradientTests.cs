@@ -36,6 +36,21 @@ public sealed class LayerGradientTests
         GradientCheck.CheckLayer(new ReLU(Spatial), GradientCheck.RandomInput(2 * Spatial.Size, 5), 2, training: true);
 
     [TestMethod]
+    public void ReLUSimdBackwardMatchesTheNaiveLoopForEveryRemainder()
+    {
+        for (int length = 0; length <= 67; length++)
+        {
+            var output = GradientCheck.RandomInput(length, (ulong)length + 100).Select((v, i) => i % 5 == 0 ? 0f : v).ToArray();
+            var dOutput = GradientCheck.RandomInput(length, (ulong)length + 200);
+            var naive = GradientCheck.RandomInput(length, 7);
+            var simd = (float[])naive.Clone();
+            ReLU.BackwardNaive(output, dOutput, naive);
+            ReLU.BackwardSimd(output, dOutput, simd);
+            CollectionAssert.AreEqual(naive, simd, $"length {length}");
+        }
+    }
+
+    [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
     public void DropoutGradientsMatchFiniteDifferences(bool training) =>
