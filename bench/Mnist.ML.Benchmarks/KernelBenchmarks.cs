@@ -103,6 +103,8 @@ public class PoolBenchmarks
         output = new float[g.OutputLength];
         argmax = new int[g.OutputLength];
         dInput = new float[g.InputLength];
+        // Real argmax indices for MaxBackward: all-zero ones would chain every add on one cell.
+        Pool2dKernel.MaxForward(input, output, argmax, g);
     }
 
     [Benchmark]
