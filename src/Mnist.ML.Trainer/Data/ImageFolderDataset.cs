@@ -1,5 +1,8 @@
 // Loads a folder-per-class image data set (root/0/*.png ... root/9/*.jpg) through a preprocessing
-// function that turns an image file into a 28x28 MNIST-style tensor.
+// function that turns an image file into a 28x28 MNIST-style tensor (by default MnistPreprocessor,
+// the same pipeline prediction uses, so training and inference see digits alike).
+using Mnist.ML.Imaging;
+
 namespace Mnist.ML.Trainer.Data;
 
 /// <summary>
@@ -11,6 +14,14 @@ namespace Mnist.ML.Trainer.Data;
 /// </summary>
 public static class ImageFolderDataset
 {
+    /// <summary>
+    /// Loads root/0 ... root/9: each file (PNG, JPEG, BMP, GIF) is decoded and preprocessed by
+    /// <see cref="MnistPreprocessor"/>, exactly as prediction does.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root folder does not exist.</exception>
+    /// <exception cref="DatasetFormatException">No digit folder or image exists, or an image cannot be decoded or holds no ink; the message names the file.</exception>
+    public static DigitDataset Load(string root) => Load(root, PreprocessImage);
+
     /// <summary>Loads root/0 ... root/9, turning each file into 784 floats with <paramref name="preprocess"/>.</summary>
     /// <param name="root">The folder holding the digit folders.</param>
     /// <param name="preprocess">Image file content to 784 floats, 0..1, ink bright (MNIST convention).</param>
@@ -51,6 +62,17 @@ public static class ImageFolderDataset
             throw new DatasetFormatException(root, "holds no images; expected sub-folders 0 to 9 holding images of each digit.");
         }
         return new DigitDataset([.. images], [.. labels]);
+    }
+
+    private static float[] PreprocessImage(Stream image)
+    {
+        PreprocessedDigit digit = MnistPreprocessor.Preprocess(image);
+        if (!digit.HasInk)
+        {
+            // A blank image labelled as a digit would teach the model noise.
+            throw new InvalidDataException("no digit found (the image is blank)");
+        }
+        return digit.Pixels.ToArray();
     }
 
     private static float[] Preprocess(string file, Func<Stream, float[]> preprocess)

@@ -1,4 +1,5 @@
 // Folder-per-class data sets: labels from folder names, stable order, and errors naming the file.
+using Mnist.ML.Imaging;
 using Mnist.ML.Testing;
 using Mnist.ML.Trainer.Data;
 
@@ -73,6 +74,61 @@ public sealed class ImageFolderDatasetTests
     public void MissingRootIsDirectoryNotFound()
     {
         Assert.Throws<DirectoryNotFoundException>(() => ImageFolderDataset.Load("/nonexistent/digits", FirstByte));
+    }
+
+    [TestMethod]
+    public void RealPreprocessorTurnsPngsBackIntoTheirMnistDigits()
+    {
+        // MNIST test digits 0 (a 7) and 1 (a 2) as PNGs: one as MNIST stores it, one as dark ink on
+        // white paper. MNIST digits are already preprocessed, so the pipeline must give them back.
+        using var dir = new TempDir();
+        DigitDataset mnist = MnistDataset.LoadTest(TestPaths.MnistDir).Take(2);
+        WritePng(dir, "7/as-stored.png", mnist.Image(0), invert: false);
+        WritePng(dir, "2/ink-on-paper.png", mnist.Image(1), invert: true);
+
+        DigitDataset set = ImageFolderDataset.Load(dir.Path);
+
+        CollectionAssert.AreEqual(new byte[] { 2, 7 }, set.Labels.ToArray());
+        Assert.IsLessThan(0.01, MeanAbsDiff(set.Image(0), mnist.Image(1)));
+        Assert.IsLessThan(0.01, MeanAbsDiff(set.Image(1), mnist.Image(0)));
+    }
+
+    [TestMethod]
+    public void RealPreprocessorNamesCorruptAndBlankImages()
+    {
+        using var dir = new TempDir();
+        Write(dir, "4/corrupt.png", 0x89);
+        var corrupt = Assert.Throws<DatasetFormatException>(() => ImageFolderDataset.Load(dir.Path));
+        StringAssert.Contains(corrupt.Message, "corrupt.png");
+
+        File.Delete(dir.File("4/corrupt.png"));
+        WritePng(dir, "4/blank.png", new float[DigitDataset.ImageSize], invert: false);
+        var blank = Assert.Throws<DatasetFormatException>(() => ImageFolderDataset.Load(dir.Path));
+        StringAssert.Contains(blank.Message, "blank.png");
+        StringAssert.Contains(blank.Message, "blank");
+    }
+
+    private static void WritePng(TempDir dir, string relative, ReadOnlySpan<float> pixels, bool invert)
+    {
+        var gray = new byte[pixels.Length];
+        for (int i = 0; i < gray.Length; i++)
+        {
+            byte value = (byte)MathF.Round(pixels[i] * 255f);
+            gray[i] = invert ? (byte)(255 - value) : value;
+        }
+        string path = dir.File(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, PngEncoder.EncodeGray8(gray, 28, 28));
+    }
+
+    private static double MeanAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += Math.Abs(a[i] - b[i]);
+        }
+        return sum / a.Length;
     }
 
     private static void Write(TempDir dir, string relative, byte firstByte)

@@ -61,11 +61,7 @@ public sealed class MnistDownloaderTests
     [TestMethod]
     public async Task NotGzipIsAContentError()
     {
-        using var mirror = new LoopbackMirror(_ => "<html>captive portal</html>"u8.ToArray());
-        using var dir = new TempDir();
-
-        var e = await Assert.ThrowsAsync<MnistDownloadException>(() =>
-            MnistDownloader.DownloadAsync(dir.Path, new MnistDownloadOptions { Mirrors = [mirror.BaseUri] }));
+        var e = await FailingDownloadAsync(_ => "<html>captive portal</html>"u8.ToArray());
 
         Assert.IsFalse(e.IsNetworkError);
         StringAssert.Contains(e.Message, "not a valid gzip file");
@@ -110,11 +106,7 @@ public sealed class MnistDownloaderTests
     [TestMethod]
     public async Task HttpErrorIsANetworkErrorNamingTheStatus()
     {
-        using var mirror = new LoopbackMirror(_ => null);
-        using var dir = new TempDir();
-
-        var e = await Assert.ThrowsAsync<MnistDownloadException>(() =>
-            MnistDownloader.DownloadAsync(dir.Path, new MnistDownloadOptions { Mirrors = [mirror.BaseUri] }));
+        var e = await FailingDownloadAsync(_ => null);
 
         Assert.IsTrue(e.IsNetworkError);
         StringAssert.Contains(e.Message, "HTTP 404");
@@ -133,6 +125,17 @@ public sealed class MnistDownloaderTests
             MnistDownloader.DownloadAsync(dir.Path, new MnistDownloadOptions { Mirrors = [mirror.BaseUri] }, progress, cts.Token));
 
         Assert.IsEmpty(Directory.GetFiles(dir.Path));
+    }
+
+    /// <summary>Downloads into a fresh folder from a mirror serving <paramref name="files"/>, expecting failure.</summary>
+    private static async Task<MnistDownloadException> FailingDownloadAsync(Func<string, byte[]?> files)
+    {
+        using var mirror = new LoopbackMirror(files);
+        using var dir = new TempDir();
+        var e = await Assert.ThrowsAsync<MnistDownloadException>(() =>
+            MnistDownloader.DownloadAsync(dir.Path, new MnistDownloadOptions { Mirrors = [mirror.BaseUri] }));
+        Assert.IsEmpty(Directory.GetFiles(dir.Path), "a failed download leaves nothing behind");
+        return e;
     }
 
     private static void CopyReal(TempDir dir, string name) => File.Copy(Path.Combine(TestPaths.MnistDir, name), dir.File(name));
