@@ -1,0 +1,42 @@
+// Test images made from the first MNIST test digits with Debian's PIL (an independent encoder):
+// dark ink on white paper, upscaled to 84x84, saved as PNG, JPEG, BMP and GIF.
+using System.Diagnostics;
+using Mnist.ML.Testing;
+
+namespace Mnist.ML.Cli.Tests;
+
+internal static class TestDigits
+{
+    public static readonly string[] Formats = ["png", "jpg", "bmp", "gif"];
+
+    private const string Script = """
+        import sys
+        from PIL import Image
+        images, out, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        raw = open(images, 'rb').read()[16:]
+        for i in range(count):
+            ink = Image.frombytes('L', (28, 28), raw[i * 784:(i + 1) * 784])
+            paper = Image.eval(ink, lambda v: 255 - v).resize((84, 84), Image.BILINEAR)
+            for fmt in ['png', 'jpg', 'bmp', 'gif']:
+                paper.save(f'{out}/digit{i}.{fmt}')
+        """;
+
+    /// <summary>The labels of the first test digits: 7, 2, 1, 0.</summary>
+    public static readonly int[] Labels = [7, 2, 1, 0];
+
+    /// <summary>Writes digit{i}.{png,jpg,bmp,gif} for the first <see cref="Labels"/>.Length test digits into <paramref name="folder"/>.</summary>
+    public static void Write(string folder)
+    {
+        var start = new ProcessStartInfo(TestPaths.SystemPython) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "-c", Script, Path.Combine(TestPaths.MnistDir, "t10k-images-idx3-ubyte"), folder, Labels.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var python = Process.Start(start)!;
+        string error = python.StandardError.ReadToEnd();
+        python.WaitForExit();
+        Assert.AreEqual(0, python.ExitCode, "PIL could not write the test images (python3-pil missing? scripts/install-test-deps.sh installs it): " + error);
+    }
+
+    public static string FileOf(string folder, int index, string format) => Path.Combine(folder, $"digit{index}.{format}");
+}
