@@ -59,6 +59,27 @@ internal static class CliProcess
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Sends Ctrl+C (SIGINT) to the process <paramref name="pid"/>, as a terminal would.</summary>
+    public static async Task InterruptAsync(int pid)
+    {
+        using var kill = Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Runs /usr/bin/python3 -c <paramref name="script"/> with <paramref name="args"/>; fails the test with its stderr when it fails.</summary>
+    public static void RunPython(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo(TestPaths.SystemPython) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "-c", script }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var python = Process.Start(start)!;
+        string error = python.StandardError.ReadToEnd();
+        python.WaitForExit();
+        Assert.AreEqual(0, python.ExitCode, "python3 failed (python3-pil missing? scripts/install-test-deps.sh installs it): " + error);
+    }
+
     private static string FindCliDll()
     {
         // AppContext.BaseDirectory is tests/Mnist.ML.Cli.Tests/bin/<Configuration>/<tfm>/.

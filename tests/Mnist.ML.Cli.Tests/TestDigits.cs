@@ -3,7 +3,6 @@
 // quality 100: at PIL's default 75 the ringing (background 247..254) passes the preprocessor's ink
 // threshold, widens the crop and shrinks the digit, so the tiny test model misreads the 0 as a 6;
 // that is the preprocessor's to fix (reported), and these tests are about the CLI.
-using System.Diagnostics;
 using Mnist.ML.Testing;
 
 namespace Mnist.ML.Cli.Tests;
@@ -31,15 +30,7 @@ internal static class TestDigits
     /// <summary>Writes digit{i}.{png,jpg,bmp,gif} for the first <see cref="Labels"/>.Length test digits into <paramref name="folder"/>.</summary>
     public static void Write(string folder)
     {
-        var start = new ProcessStartInfo(TestPaths.SystemPython) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "-c", Script, Path.Combine(TestPaths.MnistDir, "t10k-images-idx3-ubyte"), folder, Labels.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var python = Process.Start(start)!;
-        string error = python.StandardError.ReadToEnd();
-        python.WaitForExit();
-        Assert.AreEqual(0, python.ExitCode, "PIL could not write the test images (python3-pil missing? scripts/install-test-deps.sh installs it): " + error);
+        CliProcess.RunPython(Script, Path.Combine(TestPaths.MnistDir, "t10k-images-idx3-ubyte"), folder, Labels.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static string FileOf(string folder, int index, string format) => Path.Combine(folder, $"digit{index}.{format}");

@@ -200,13 +200,7 @@ public sealed class PredictCommandTests
     {
         // A real, valid PNG without ink, written by PIL like the digits.
         string path = dir.File("white-source.png");
-        var start = new System.Diagnostics.ProcessStartInfo(TestPaths.SystemPython) { UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("import sys; from PIL import Image; Image.new('L', (40, 40), 255).save(sys.argv[1])");
-        start.ArgumentList.Add(path);
-        using var python = System.Diagnostics.Process.Start(start)!;
-        python.WaitForExit();
-        Assert.AreEqual(0, python.ExitCode);
+        CliProcess.RunPython("import sys; from PIL import Image; Image.new('L', (40, 40), 255).save(sys.argv[1])", path);
         return path;
     }
 

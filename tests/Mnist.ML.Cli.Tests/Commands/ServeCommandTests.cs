@@ -1,6 +1,5 @@
 // `mnist serve`: the server starts with the given model and address (or config file), answers,
 // and stops on Ctrl+C with exit 0; a model that cannot load is one line and exit 3.
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Mnist.ML.Testing;
@@ -103,8 +102,7 @@ public sealed class ServeCommandTests
         }
         finally
         {
-            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(CultureInfo.InvariantCulture)])!;
-            await kill.WaitForExitAsync();
+            await CliProcess.InterruptAsync(pid);
         }
     }
 }

@@ -100,8 +100,7 @@ public sealed class TrainCommandTests
             {
                 await Task.Delay(100, patience.Token);
             }
-            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(CultureInfo.InvariantCulture)])!;
-            await kill.WaitForExitAsync();
+            await CliProcess.InterruptAsync(pid);
         });
 
         Assert.AreEqual(130, interrupted.ExitCode, interrupted.ToString());
