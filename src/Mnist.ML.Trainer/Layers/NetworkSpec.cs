@@ -15,7 +15,7 @@ namespace Mnist.ML.Trainer.Layers;
 /// <item><term>bn</term><description>BatchNorm over channels (eps 1e-5, momentum 0.1).</description></item>
 /// <item><term>flatten</term><description>(C, H, W) to (C*H*W); required before the first fc.</description></item>
 /// <item><term>dropP</term><description>Dropout with probability P in [0, 1). "drop0.25".</description></item>
-/// <item><term>fcN</term><description>Linear layer with N outputs. The last layer of a classifier is fc10.</description></item>
+/// <item><term>fcN</term><description>Linear layer with N outputs ("linearN" is the same). The last layer of a classifier is fc10.</description></item>
 /// </list>
 /// Example: <c>conv32k3p1-relu-pool2-conv64k3p1-relu-pool2-flatten-drop0.25-fc128-relu-fc10</c>.
 /// A name from <see cref="Architectures"/> ("lenet5", "cnn3") stands for its spec. Thread-safe (stateless).

@@ -41,7 +41,7 @@ public sealed record TrainingProgress(
 
 /// <summary>The outcome of <see cref="MnistTrainer.Train"/>. Immutable; the network is not thread-safe (see <see cref="Layers.Network"/>).</summary>
 /// <param name="Network">The trained network (the best epoch's weights when early stopping is on).</param>
-/// <param name="Epochs">One epoch report per epoch trained, including epochs before a resume point only as far as this run saw them.</param>
+/// <param name="Epochs">The epoch report of each epoch this run trained (after a resume: only the epochs after the checkpoint).</param>
 /// <param name="Validation">Evaluation of the returned network on the validation set, or null without one.</param>
 /// <param name="BestEpoch">1-based epoch with the lowest validation loss (0 without validation).</param>
 /// <param name="StoppedEarly">Whether early stopping ended training before the last epoch.</param>

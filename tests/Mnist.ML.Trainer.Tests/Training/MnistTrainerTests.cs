@@ -87,6 +87,24 @@ public sealed class MnistTrainerTests
     }
 
     [TestMethod]
+    public void PredictedProbabilitiesAgreeWithEvaluation()
+    {
+        var net = new MnistTrainer(new MnistTrainerOptions { Architecture = "flatten-fc10", Epochs = 5, BatchSize = 32, LearningRate = 0.01, ValidationFraction = 0 }).Train(Train.Value.Take(500)).Network;
+        var test = Test.Value.Take(300);
+        var p = net.PredictProbabilities(test.Images, test.Count);
+        int correct = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            var row = p.AsSpan(i * 10, 10);
+            Assert.AreEqual(1f, row.ToArray().Sum(), 1e-5f);
+            if (row.IndexOf(row.ToArray().Max()) == test.Labels[i]) correct++;
+        }
+        Assert.AreEqual(MnistTrainer.Evaluate(net, test).Accuracy, correct / 300.0, 1e-12);
+        Console.WriteLine($"accuracy {correct / 300.0:P1}");
+        Assert.IsGreaterThan(0.6, correct / 300.0, "a linear model on 500 images already beats chance by far");
+    }
+
+    [TestMethod]
     public void CancellationStopsTraining()
     {
         using var cts = new CancellationTokenSource();
