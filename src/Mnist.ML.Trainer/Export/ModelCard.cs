@@ -3,6 +3,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Mnist.ML.Onnx;
 using Mnist.ML.Trainer.Data;
 
 namespace Mnist.ML.Trainer.Export;
@@ -14,7 +15,7 @@ namespace Mnist.ML.Trainer.Export;
 public sealed record ModelCard
 {
     /// <summary>The preprocessing contract of Mnist.ML models: 1x28x28 float32, 0..1, ink bright on dark, digit centred by mass in a 20x20 box.</summary>
-    public const string MnistPreprocessing = "mnist-28x28-v1";
+    public const string MnistPreprocessing = ModelMetadataKeys.MnistPreprocessing;
 
     /// <summary>Training data SHA-256 (lower-case hex), e.g. from <see cref="HashOf(DigitDataset)"/>.</summary>
     public string? TrainingDataSha256 { get; init; }
@@ -35,17 +36,17 @@ public sealed record ModelCard
     public static class Keys
     {
         /// <summary>The network spec, e.g. "conv6k5p2-relu-pool2-...".</summary>
-        public const string Architecture = "architecture";
+        public const string Architecture = ModelMetadataKeys.Architecture;
         /// <summary>SHA-256 of the training data.</summary>
-        public const string TrainingDataSha256 = "training_data_sha256";
+        public const string TrainingDataSha256 = ModelMetadataKeys.TrainingDataSha256;
         /// <summary>Test accuracy, invariant culture, 0..1.</summary>
-        public const string TestAccuracy = "test_accuracy";
+        public const string TestAccuracy = ModelMetadataKeys.TestAccuracy;
         /// <summary>Preprocessing version.</summary>
-        public const string Preprocessing = "preprocessing";
+        public const string Preprocessing = ModelMetadataKeys.Preprocessing;
         /// <summary>Training options.</summary>
-        public const string TrainingOptions = "training_options";
+        public const string TrainingOptions = ModelMetadataKeys.TrainingOptions;
         /// <summary>ISO 8601 time training finished.</summary>
-        public const string TrainedAt = "trained_at";
+        public const string TrainedAt = ModelMetadataKeys.TrainedAt;
     }
 
     /// <summary>SHA-256 over a data set's pixels (float32 little-endian) then its labels.</summary>

@@ -15,7 +15,11 @@
 // NR-column panels stored p-major ([p][c], NR floats per p), zero-padded past the edge of the
 // matrix. The transpose flags are therefore absorbed by the packers, and the micro-kernel only
 // ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
-// their valid part is written back.
+// their valid part is written back; a last panel at most 8 columns wide uses a half-width kernel.
+// Vector-matrix products (m or n == 1) skip packing altogether. Above ParallelThreshold the
+// product is split into column (or row) bands, one per thread, each packing what it reads.
+// Thread-safe: pack buffers are per-thread scratch (Scratch), so concurrent callers do not share.
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -29,6 +33,10 @@ internal enum GemmPath { Auto, Avx2, Vector128, Scalar }
 internal unsafe interface IPackA
 {
     void Pack(float* dst, int i0, int mc, int p0, int kc);
+
+    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of KC) when A was
+    /// packed ahead of time (see <see cref="PrepackedA"/>), else null and the driver calls Pack.</summary>
+    float* Prepacked(int i0, int p0, int kc);
 }
 
 /// <summary>Writes depth [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) as ceil(nc / NR) panels of kc * NR floats.</summary>
@@ -45,8 +53,12 @@ internal static unsafe class Gemm
     // KC x NR floats of B (16 KiB) stay in L1 while MC x KC of A (96 KiB) streams from L2.
     private const int KC = 256, MC = 96, NC = 2048;
 
-    /// <summary>Below this many multiply-adds (m * n * k) one thread does it all: waking a second costs more.</summary>
-    internal const long ParallelThreshold = 1L << 19;
+    /// <summary>
+    /// Below this many multiply-adds (m * n * k, ~50 us on one core) one thread does it all: waking a
+    /// pool thread costs several microseconds and the split halves only the compute. cnn3's conv2 and
+    /// conv3 at batch 1 (3.6 M) are above it; LeNet-5's layers are below.
+    /// </summary>
+    internal const long ParallelThreshold = 1L << 21;
 
     /// <summary>C (M, N) = op(A) (M, K) * op(B) (K, N), or += when <paramref name="accumulate"/>.</summary>
     public static void Multiply(
@@ -70,12 +82,49 @@ internal static unsafe class Gemm
     {
         CheckLengths(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
+        if ((m == 1 || n == 1) && k > 0)
+        {
+            // A vector-matrix product (a Linear layer at batch 1) reads each matrix element once:
+            // packing it would cost more than the product, so use vectorised dots / axpys instead.
+            MultiplyVector(a, b, c, m, n, k, transposeA, transposeB, accumulate);
+            return;
+        }
         fixed (float* pa = a, pb = b, pc = c)
         {
             // op(A)(i, p) = A[i * rowStride + p * depthStride]; likewise op(B)(p, j).
             var packA = new StridedPackA(pa, transposeA ? 1 : k, transposeA ? m : 1);
             var packB = new StridedPackB(pb, transposeB ? 1 : n, transposeB ? k : 1);
             Run(packA, packB, pc, n, m, n, k, accumulate, maxThreads, path);
+        }
+    }
+
+    /// <summary>
+    /// m == 1 or n == 1. Either the other operand's rows are contiguous along k (dot products), or
+    /// its rows are contiguous along the output (one axpy per step of k).
+    /// </summary>
+    private static void MultiplyVector(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int m, int n, int k, bool transposeA, bool transposeB, bool accumulate)
+    {
+        // With one row (or column) the vector operand is contiguous whatever its transpose flag.
+        ReadOnlySpan<float> vector = m == 1 ? a[..k] : b[..k];
+        ReadOnlySpan<float> matrix = m == 1 ? b : a;
+        int outputs = m == 1 ? n : m;
+        // Dots when the matrix is stored (outputs, k): B (N, K) transposed, or A (M, K) as is.
+        bool rowsAlongK = m == 1 ? transposeB : !transposeA;
+        Span<float> result = c[..outputs];
+        if (rowsAlongK)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                float dot = TensorPrimitives.Dot(vector, matrix.Slice(o * k, k));
+                result[o] = accumulate ? result[o] + dot : dot;
+            }
+            return;
+        }
+        if (!accumulate) result.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            TensorPrimitives.MultiplyAdd(matrix.Slice(p * outputs, outputs), vector[p], result, result);
         }
     }
 
@@ -110,7 +159,9 @@ internal static unsafe class Gemm
 
         // Each thread takes a band of C and packs what it needs itself. Splitting by columns makes
         // every thread pack all of A (m * k) and vice versa, so split the way that copies the smaller.
-        bool splitColumns = (n >= m && nPanels >= threads) || mPanels < threads;
+        // A packed ahead of time is free to share, so splitting columns then duplicates nothing.
+        bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
+        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
         nint cAddress = (nint)c;
         Parallel.For(0, threads, t =>
@@ -164,7 +215,12 @@ internal static unsafe class Gemm
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    packA.Pack(ap, ic, mc, pc, kc);
+                    float* aBlock = packA.Prepacked(ic, pc, kc);
+                    if (aBlock == null)
+                    {
+                        packA.Pack(ap, ic, mc, pc, kc);
+                        aBlock = ap;
+                    }
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
@@ -173,9 +229,11 @@ internal static unsafe class Gemm
                         {
                             int mr = Math.Min(MR, mc - ir);
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                            float* aPanel = ap + (long)ir * kc;
+                            float* aPanel = aBlock + (long)ir * kc;
                             switch (path)
                             {
+                                // A last panel at most 8 wide (N = 49 leaves 1) runs half the FMAs.
+                                case GemmPath.Avx2 when nr <= 8: KernelAvx2Narrow(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 case GemmPath.Avx2: KernelAvx2(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 case GemmPath.Vector128: KernelVector128(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
                                 default: KernelScalar(kc, aPanel, bPanel, cTile, ldc, mr, nr, add); break;
@@ -187,7 +245,25 @@ internal static unsafe class Gemm
         }
     }
 
-    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+    /// <summary>Floats needed by <see cref="PackAll"/> for an m x k op(A).</summary>
+    internal static long PackedALength(int m, int k) => (long)RoundUp(m, MR) * k;
+
+    /// <summary>
+    /// Packs all of op(A) once, KC slice after KC slice, in the layout the driver reads, so a matrix
+    /// used many times (convolution weights across the images of a batch) is packed once per call.
+    /// </summary>
+    internal static PrepackedA PackAll<TA>(TA packA, float* dst, int m, int k)
+        where TA : struct, IPackA
+    {
+        int mPadded = RoundUp(m, MR);
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(KC, k - pc));
+        }
+        return new PrepackedA(dst, mPadded);
+    }
+
+    internal static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>
     /// 6 x 16 AVX2+FMA micro-kernel. Lanes: row r of the tile lives in accumulators c{r}0 (columns
@@ -244,6 +320,32 @@ internal static unsafe class Gemm
             Avx.Store(row, lo);
             Avx.Store(row + 8, hi);
         }
+    }
+
+    /// <summary>
+    /// 6 x 8 AVX2+FMA kernel for a panel with at most 8 valid columns: lanes 0..7 of the 16-wide panel
+    /// (the rest is zero padding and skipped), one accumulator per row, same stack-tile write-back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void KernelAvx2Narrow(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, bool add)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Avx.LoadVector256(b);
+            c0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, c0);
+            c1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, c1);
+            c2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, c2);
+            c3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, c3);
+            c4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, c4);
+            c5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, c5);
+            a += MR;
+            b += NR;
+        }
+        float* tile = stackalloc float[MR * NR];
+        c0.Store(tile); c1.Store(tile + 16); c2.Store(tile + 32); c3.Store(tile + 48); c4.Store(tile + 64); c5.Store(tile + 80);
+        WriteTile(tile, c, ldc, mr, nr, add);
     }
 
     /// <summary>
@@ -362,6 +464,8 @@ internal static unsafe class Gemm
 /// <summary>Packs op(A) from a strided matrix: op(A)(i, p) = A[i * rowStride + p * depthStride].</summary>
 internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthStride) : IPackA
 {
+    public float* Prepacked(int i0, int p0, int kc) => null;
+
     public void Pack(float* dst, int i0, int mc, int p0, int kc)
     {
         const int MR = Gemm.MR;
@@ -372,14 +476,16 @@ internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthS
             if (depthStride == 1)
             {
                 // A not transposed: each row is contiguous along p; interleave the rows.
+                int p = 0;
+                if (Avx.IsSupported) p = Transpose.RowsToPanel(a + (long)(i0 + ip) * rowStride + p0, rowStride, rows, kc, d);
                 for (int r = 0; r < rows; r++)
                 {
                     float* src = a + (long)(i0 + ip + r) * rowStride + p0;
-                    for (int p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                    for (int q = p; q < kc; q++) d[q * MR + r] = src[q];
                 }
                 for (int r = rows; r < MR; r++)
                 {
-                    for (int p = 0; p < kc; p++) d[p * MR + r] = 0f;
+                    for (int q = p; q < kc; q++) d[q * MR + r] = 0f;
                 }
             }
             else
@@ -396,6 +502,14 @@ internal readonly unsafe struct StridedPackA(float* a, int rowStride, int depthS
             }
         }
     }
+}
+
+/// <summary>op(A) already packed by <see cref="Gemm.PackAll"/>: slice p0 starts at p0 * mPadded, row panel i0 at i0 * kc in it.</summary>
+internal readonly unsafe struct PrepackedA(float* packed, int mPadded) : IPackA
+{
+    public float* Prepacked(int i0, int p0, int kc) => packed + (long)p0 * mPadded + (long)i0 * kc;
+
+    public void Pack(float* dst, int i0, int mc, int p0, int kc) => throw new InvalidOperationException("A is prepacked.");
 }
 
 /// <summary>Packs op(B) from a strided matrix: op(B)(p, j) = B[p * depthStride + j * columnStride].</summary>
@@ -427,6 +541,16 @@ internal readonly unsafe struct StridedPackB(float* b, int depthStride, int colu
                     }
                 }
             }
+            else if (Avx.IsSupported && cols == NR && depthStride == 1)
+            {
+                // B transposed, a full panel: two 8x8 transposes per 8 steps of p.
+                float* src = b + (long)(j0 + jp) * columnStride + p0;
+                int p = Transpose.ColumnsToPanel(src, columnStride, kc, d);
+                for (int j = 0; j < NR; j++)
+                {
+                    for (int q = p; q < kc; q++) d[q * NR + j] = src[(long)j * columnStride + q];
+                }
+            }
             else
             {
                 // B transposed: each column j is contiguous along p; interleave the columns.
@@ -441,5 +565,84 @@ internal readonly unsafe struct StridedPackB(float* b, int depthStride, int colu
                 }
             }
         }
+    }
+}
+
+/// <summary>
+/// AVX 8x8 transposes for the packers: the rows of a row-major block become the p-major panels the
+/// micro-kernel reads, 8 values of p at a time. Each returns how many p it handled (a multiple of
+/// 8); the caller finishes the rest with scalar loops.
+/// </summary>
+internal static unsafe class Transpose
+{
+    /// <summary>
+    /// rows (at most MR = 6) rows of length kc, row r at src + r * stride, into a panel d[p * 6 + r],
+    /// missing rows as zeros. Each 8-lane column is stored whole at d + p * 6: its two spare lanes
+    /// land on the next step's slots and are overwritten by it, so the last store of a panel spills
+    /// 2 floats past it (into the next panel, written later, or the 16-float slack Scratch keeps).
+    /// </summary>
+    public static int RowsToPanel(float* src, int stride, int rows, int kc, float* d)
+    {
+        const int MR = Gemm.MR;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            Vector256<float> v0 = Avx.LoadVector256(src + p);
+            Vector256<float> v1 = rows > 1 ? Avx.LoadVector256(src + stride + p) : default;
+            Vector256<float> v2 = rows > 2 ? Avx.LoadVector256(src + 2L * stride + p) : default;
+            Vector256<float> v3 = rows > 3 ? Avx.LoadVector256(src + 3L * stride + p) : default;
+            Vector256<float> v4 = rows > 4 ? Avx.LoadVector256(src + 4L * stride + p) : default;
+            Vector256<float> v5 = rows > 5 ? Avx.LoadVector256(src + 5L * stride + p) : default;
+            Transpose8x8(v0, v1, v2, v3, v4, v5, default, default,
+                out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+            float* o = d + p * MR;
+            Avx.Store(o, r0); Avx.Store(o + 6, r1); Avx.Store(o + 12, r2); Avx.Store(o + 18, r3);
+            Avx.Store(o + 24, r4); Avx.Store(o + 30, r5); Avx.Store(o + 36, r6); Avx.Store(o + 42, r7);
+        }
+        return p;
+    }
+
+    /// <summary>16 columns of length kc, column j at src + j * stride, into a panel d[p * 16 + j].</summary>
+    public static int ColumnsToPanel(float* src, int stride, int kc, float* d)
+    {
+        const int NR = Gemm.NR;
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                float* s = src + (long)half * 8 * stride + p;
+                Transpose8x8(
+                    Avx.LoadVector256(s), Avx.LoadVector256(s + stride), Avx.LoadVector256(s + 2L * stride), Avx.LoadVector256(s + 3L * stride),
+                    Avx.LoadVector256(s + 4L * stride), Avx.LoadVector256(s + 5L * stride), Avx.LoadVector256(s + 6L * stride), Avx.LoadVector256(s + 7L * stride),
+                    out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+                float* o = d + p * NR + half * 8;
+                Avx.Store(o, r0); Avx.Store(o + NR, r1); Avx.Store(o + 2 * NR, r2); Avx.Store(o + 3 * NR, r3);
+                Avx.Store(o + 4 * NR, r4); Avx.Store(o + 5 * NR, r5); Avx.Store(o + 6 * NR, r6); Avx.Store(o + 7 * NR, r7);
+            }
+        }
+        return p;
+    }
+
+    /// <summary>Rows v0..v7 in, columns r0..r7 out (r_p[i] = v_i[p]): unpack pairs, shuffle quads, swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(
+        Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        Vector256<float> v4, Vector256<float> v5, Vector256<float> v6, Vector256<float> v7,
+        out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3,
+        out Vector256<float> r4, out Vector256<float> r5, out Vector256<float> r6, out Vector256<float> r7)
+    {
+        Vector256<float> t0 = Avx.UnpackLow(v0, v1), t1 = Avx.UnpackHigh(v0, v1);
+        Vector256<float> t2 = Avx.UnpackLow(v2, v3), t3 = Avx.UnpackHigh(v2, v3);
+        Vector256<float> t4 = Avx.UnpackLow(v4, v5), t5 = Avx.UnpackHigh(v4, v5);
+        Vector256<float> t6 = Avx.UnpackLow(v6, v7), t7 = Avx.UnpackHigh(v6, v7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        r0 = Avx.Permute2x128(s0, s4, 0x20); r1 = Avx.Permute2x128(s1, s5, 0x20);
+        r2 = Avx.Permute2x128(s2, s6, 0x20); r3 = Avx.Permute2x128(s3, s7, 0x20);
+        r4 = Avx.Permute2x128(s0, s4, 0x31); r5 = Avx.Permute2x128(s1, s5, 0x31);
+        r6 = Avx.Permute2x128(s2, s6, 0x31); r7 = Avx.Permute2x128(s3, s7, 0x31);
     }
 }

@@ -34,7 +34,7 @@ internal static class KernelOptions
 /// </summary>
 internal static unsafe class Scratch
 {
-    internal const int PackA = 0, PackB = 1, Col = 2, DCol = 3, DWeight = 4, Tile = 5;
+    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5;
     private const int SlotCount = 6;
 
     [ThreadStatic] private static float[]?[]? slots;
@@ -43,10 +43,11 @@ internal static unsafe class Scratch
     {
         float[]?[] s = slots ??= new float[]?[SlotCount];
         float[]? array = s[slot];
-        // 16 extra floats leave room to round the start up to a 64-byte boundary.
-        if (array == null || array.Length < length + 16)
+        // 16 extra floats leave room to round the start up to a 64-byte boundary, 16 more are slack
+        // that vector stores may spill into (see Transpose.RowsToPanel).
+        if (array == null || array.Length < length + 32)
         {
-            long grown = Math.Max(length + 16, array == null ? 0 : array.Length * 3L / 2);
+            long grown = Math.Max(length + 32, array == null ? 0 : array.Length * 3L / 2);
             array = GC.AllocateUninitializedArray<float>(checked((int)grown), pinned: true);
             s[slot] = array;
         }

@@ -110,7 +110,7 @@ public sealed class OnnxModel
             key = HashShape(key, inputs[i].Shape);
             if (inputs[i].Longs is { } values) key = HashShape(key, values.Select(v => (int)v ^ (int)(v >> 32)).ToArray());
         }
-        ExecutionPlan plan = FindMatching(key, inputs) ?? GetPlan(inputs.Select(t => t.Shape).ToArray(), inputs.Select(t => t.Longs).ToArray());
+        ExecutionPlan plan = FindMatching(key, inputs) ?? GetPlan(inputs.Select(t => (int[])t.Shape.Clone()).ToArray(), inputs.Select(t => (long[]?)t.Longs?.Clone()).ToArray());
         return plan.Run(inputs);
     }
 

@@ -81,58 +81,44 @@ internal sealed class OnnxTensor
         try { count = SizeOf(shape); }
         catch (InvalidDataException e) { throw new OnnxModelException($"Tensor '{name}': {e.Message}"); }
         ReadOnlySpan<byte> raw = proto.HasRawData ? proto.RawData.Span : default;
-        var type = (TensorProto.Types.DataType)proto.DataType;
-        switch (type)
+        switch ((TensorProto.Types.DataType)proto.DataType)
         {
             case TensorProto.Types.DataType.Float:
-            {
-                var data = new float[count];
-                if (proto.HasRawData)
-                {
-                    CheckCount(name, raw.Length, count * 4);
-                    for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(i * 4));
-                }
-                else
-                {
-                    CheckCount(name, proto.FloatData.Count, count);
-                    proto.FloatData.CopyTo(data, 0);
-                }
-                return new OnnxTensor(shape, data);
-            }
+                return new OnnxTensor(shape, proto.HasRawData
+                    ? FromRaw(raw, count, 4, name, b => BinaryPrimitives.ReadSingleLittleEndian(b))
+                    : FromTyped(proto.FloatData, count, name, "float_data", v => v));
             case TensorProto.Types.DataType.Int64:
-            {
-                var data = new long[count];
-                if (proto.HasRawData)
-                {
-                    CheckCount(name, raw.Length, count * 8);
-                    for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * 8));
-                }
-                else
-                {
-                    CheckCount(name, proto.Int64Data.Count, count);
-                    proto.Int64Data.CopyTo(data, 0);
-                }
-                return new OnnxTensor(shape, data);
-            }
-            case TensorProto.Types.DataType.Int32:
-            {
-                var data = new long[count];
-                if (proto.HasRawData)
-                {
-                    CheckCount(name, raw.Length, count * 4);
-                    for (int i = 0; i < count; i++) data[i] = BinaryPrimitives.ReadInt32LittleEndian(raw.Slice(i * 4));
-                }
-                else
-                {
-                    CheckCount(name, proto.Int32Data.Count, count);
-                    for (int i = 0; i < count; i++) data[i] = proto.Int32Data[i];
-                }
-                return new OnnxTensor(shape, data);
-            }
+                return new OnnxTensor(shape, proto.HasRawData
+                    ? FromRaw(raw, count, 8, name, b => BinaryPrimitives.ReadInt64LittleEndian(b))
+                    : FromTyped(proto.Int64Data, count, name, "int64_data", v => v));
+            case TensorProto.Types.DataType.Int32: // widened: int64 is the executor's index type
+                return new OnnxTensor(shape, proto.HasRawData
+                    ? FromRaw(raw, count, 4, name, b => (long)BinaryPrimitives.ReadInt32LittleEndian(b))
+                    : FromTyped(proto.Int32Data, count, name, "int32_data", v => (long)v));
             default:
                 throw new OnnxModelException($"Tensor '{name}' has data type {DataTypeName(proto.DataType)}; Mnist.ML computes in float32 and reads int64/int32 for shapes and indices only.");
         }
     }
+
+    private static T[] FromRaw<T>(ReadOnlySpan<byte> raw, int count, int size, string name, ReadElement<T> read)
+    {
+        if (raw.Length != (long)count * size)
+            throw new OnnxModelException($"Tensor '{name}' has {raw.Length} bytes of raw_data where its shape needs {(long)count * size}; the file is truncated or corrupt.");
+        var data = new T[count];
+        for (int i = 0; i < count; i++) data[i] = read(raw.Slice(i * size, size));
+        return data;
+    }
+
+    private static T[] FromTyped<TSource, T>(IList<TSource> values, int count, string name, string field, Func<TSource, T> convert)
+    {
+        if (values.Count != count)
+            throw new OnnxModelException($"Tensor '{name}' has {values.Count} values in {field} where its shape needs {count}; the file is truncated or corrupt.");
+        var data = new T[count];
+        for (int i = 0; i < count; i++) data[i] = convert(values[i]);
+        return data;
+    }
+
+    private delegate T ReadElement<T>(ReadOnlySpan<byte> bytes);
 
     /// <summary>Writes the tensor as raw_data (little-endian), the form exporters use.</summary>
     public TensorProto ToProto(string name)
@@ -157,12 +143,6 @@ internal sealed class OnnxTensor
     /// <summary>The specification's name of a TensorProto.DataType value, for messages.</summary>
     public static string DataTypeName(int dataType) =>
         Enum.IsDefined((TensorProto.Types.DataType)dataType) ? ((TensorProto.Types.DataType)dataType).ToString().ToUpperInvariant() : $"#{dataType}";
-
-    private static void CheckCount(string name, int actual, int expected)
-    {
-        if (actual != expected)
-            throw new OnnxModelException($"Tensor '{name}' holds {actual} data {(expected % 4 == 0 && actual != expected ? "units" : "values")} where its shape needs {expected}; the file is truncated or corrupt.");
-    }
 
     public override string ToString() => $"{Type}[{string.Join(",", Shape)}]";
 }

@@ -14,11 +14,11 @@ public sealed class Conv2dKernelTests
     {
         var failures = new List<string>();
         foreach (ConvGeometry g in KernelCases.ConvGeometries())
-        foreach (bool withBias in new[] { true, false })
-        {
-            string? failure = KernelCases.CheckConvForward(g, withBias, threads);
-            if (failure != null) failures.Add(failure);
-        }
+            foreach (bool withBias in new[] { true, false })
+            {
+                string? failure = KernelCases.CheckConvForward(g, withBias, threads);
+                if (failure != null) failures.Add(failure);
+            }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }
 
@@ -29,18 +29,20 @@ public sealed class Conv2dKernelTests
     {
         var failures = new List<string>();
         foreach (ConvGeometry g in KernelCases.ConvGeometries())
-        foreach (bool withDInput in new[] { true, false })
-        foreach (bool withDBias in new[] { true, false })
-        {
-            string? failure = KernelCases.CheckConvBackward(g, withDInput, withDBias, threads);
-            if (failure != null) failures.Add(failure);
-        }
+            foreach (bool withDInput in new[] { true, false })
+                foreach (bool withDBias in new[] { true, false })
+                {
+                    string? failure = KernelCases.CheckConvBackward(g, withDInput, withDBias, threads);
+                    if (failure != null) failures.Add(failure);
+                }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }
 
     [TestMethod]
     public void BatchOfOneUsesTheThreadedGemmAndMatchesNaive()
     {
+        // The batch-threaded path is covered by ConvGeometries, which must hold a big enough batch case.
+        Assert.IsTrue(KernelCases.ConvGeometries().Any(c => c.N >= 2 && (long)c.N * c.K * c.OH * c.OW * c.C * c.KH * c.KW >= Gemm.ParallelThreshold));
         // Large enough to pass the parallel threshold with N = 1, so the GEMM itself splits.
         var g = new ConvGeometry(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
         Assert.IsNull(KernelCases.CheckConvForward(g, withBias: true, threads: 2));

@@ -12,10 +12,10 @@ public sealed class GemmTests
     public static IEnumerable<object[]> Combinations()
     {
         foreach (GemmPath path in SupportedPaths())
-        for (int flags = 0; flags < 8; flags++)
-        {
-            yield return [path.ToString(), (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0];
-        }
+            for (int flags = 0; flags < 8; flags++)
+            {
+                yield return [path.ToString(), (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0];
+            }
     }
 
     [TestMethod]
@@ -41,10 +41,13 @@ public sealed class GemmTests
     {
         var failures = new List<string>();
         foreach (var (m, n, k) in KernelCases.GemmLargeSizes())
-        foreach (bool accumulate in new[] { false, true })
         {
-            string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, GemmPath.Auto, threads: 2);
-            if (failure != null) failures.Add(failure);
+            Assert.IsGreaterThanOrEqualTo(Gemm.ParallelThreshold, (long)m * n * k, $"{m}x{n}x{k} would not be split over threads");
+            foreach (bool accumulate in new[] { false, true })
+            {
+                string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, GemmPath.Auto, threads: 2);
+                if (failure != null) failures.Add(failure);
+            }
         }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
     }

@@ -11,11 +11,11 @@ public sealed class Pool2dKernelTests
     public static IEnumerable<object[]> TwoByTwoShapes()
     {
         foreach (int n in new[] { 1, 3 })
-        foreach (int c in new[] { 1, 5 })
-        foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3) })
-        {
-            yield return [n, c, h, w];
-        }
+            foreach (int c in new[] { 1, 5 })
+                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3), (6, 40), (5, 33) })
+                {
+                    yield return [n, c, h, w];
+                }
     }
 
     public static IEnumerable<object[]> GeneralWindows()
@@ -37,7 +37,14 @@ public sealed class Pool2dKernelTests
         var g = new ConvGeometry(n, c, h, w, c, 2, 2, StrideH: 2, StrideW: 2);
         var random = new Random(n * 100 + c * 10 + h + w);
         float[] input = KernelCases.RandomArray(random, g.InputLength);
-        input[0] = input[1]; // a tie: the first candidate must keep the max, as in the general loop
+        // Ties (the first candidate must keep the max, as in the general loop) and NaNs (never win
+        // unless first), spread so that both the 8-wide vector loop and the scalar tail see them.
+        for (int i = 0; i + w + 1 < input.Length; i += 7)
+        {
+            if (i % 3 == 0) input[i + 1] = input[i];
+            if (i % 5 == 0) input[i + w] = input[i];
+            if (i % 11 == 0) input[i] = float.NaN;
+        }
         int outLength = n * c * g.OH * g.OW;
 
         float[] fast = new float[outLength], general = new float[outLength];
@@ -116,21 +123,21 @@ public sealed class Pool2dKernelTests
         float[] max = new float[count];
         int[] argmax = new int[count];
         for (int nc = 0, o = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.OH; y++)
-        for (int x = 0; x < g.OW; x++, o++)
-        {
-            float best = float.NegativeInfinity;
-            int bestIndex = -1;
-            for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++)
-            {
-                int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
-                if (index[p] < 0) continue; // a padding cell
-                if (bestIndex < 0 || padded[p] > best) { best = padded[p]; bestIndex = index[p]; }
-            }
-            max[o] = best;
-            argmax[o] = bestIndex;
-        }
+            for (int y = 0; y < g.OH; y++)
+                for (int x = 0; x < g.OW; x++, o++)
+                {
+                    float best = float.NegativeInfinity;
+                    int bestIndex = -1;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
+                            if (index[p] < 0) continue; // a padding cell
+                            if (bestIndex < 0 || padded[p] > best) { best = padded[p]; bestIndex = index[p]; }
+                        }
+                    max[o] = best;
+                    argmax[o] = bestIndex;
+                }
         return (max, argmax);
     }
 
@@ -139,20 +146,20 @@ public sealed class Pool2dKernelTests
         var (padded, index, ph, pw) = Pad(input, g);
         float[] average = new float[g.N * g.C * g.OH * g.OW];
         for (int nc = 0, o = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.OH; y++)
-        for (int x = 0; x < g.OW; x++, o++)
-        {
-            double sum = 0;
-            int cells = 0;
-            for (int i = 0; i < g.KH; i++)
-            for (int j = 0; j < g.KW; j++)
-            {
-                int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
-                sum += padded[p];
-                if (includePad || index[p] >= 0) cells++;
-            }
-            average[o] = cells == 0 ? 0f : (float)(sum / cells);
-        }
+            for (int y = 0; y < g.OH; y++)
+                for (int x = 0; x < g.OW; x++, o++)
+                {
+                    double sum = 0;
+                    int cells = 0;
+                    for (int i = 0; i < g.KH; i++)
+                        for (int j = 0; j < g.KW; j++)
+                        {
+                            int p = (nc * ph + y * g.StrideH + i * g.DilationH) * pw + x * g.StrideW + j * g.DilationW;
+                            sum += padded[p];
+                            if (includePad || index[p] >= 0) cells++;
+                        }
+                    average[o] = cells == 0 ? 0f : (float)(sum / cells);
+                }
         return average;
     }
 
@@ -164,13 +171,13 @@ public sealed class Pool2dKernelTests
         int[] index = new int[padded.Length];
         Array.Fill(index, -1);
         for (int nc = 0; nc < g.N * g.C; nc++)
-        for (int y = 0; y < g.H; y++)
-        for (int x = 0; x < g.W; x++)
-        {
-            int p = (nc * ph + y + g.PadTop) * pw + x + g.PadLeft, i = (nc * g.H + y) * g.W + x;
-            padded[p] = input[i];
-            index[p] = i;
-        }
+            for (int y = 0; y < g.H; y++)
+                for (int x = 0; x < g.W; x++)
+                {
+                    int p = (nc * ph + y + g.PadTop) * pw + x + g.PadLeft, i = (nc * g.H + y) * g.W + x;
+                    padded[p] = input[i];
+                    index[p] = i;
+                }
         return (padded, index, ph, pw);
     }
 }

@@ -109,6 +109,21 @@ public sealed class OnnxExporterTests
         Assert.AreNotEqual(card.TrainingDataSha256, ModelCard.HashOf(new DigitDataset(new float[2 * 784], [3, 5])));
     }
 
+    [TestMethod]
+    public void ExportPublicTypesAreExactlyThese()
+    {
+        var actual = typeof(OnnxExporter).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "Mnist.ML.Trainer.Export").Select(t => t.FullName!).Order(StringComparer.Ordinal).ToArray();
+        string[] expected =
+        [
+            "Mnist.ML.Trainer.Export.ModelCard",
+            "Mnist.ML.Trainer.Export.ModelCard+Keys",
+            "Mnist.ML.Trainer.Export.OnnxExportOptions",
+            "Mnist.ML.Trainer.Export.OnnxExporter",
+        ];
+        CollectionAssert.AreEqual(expected, actual, "actual: " + string.Join(", ", actual));
+    }
+
     private static double MaxDiff(float[] a, float[] b)
     {
         Assert.AreEqual(a.Length, b.Length);

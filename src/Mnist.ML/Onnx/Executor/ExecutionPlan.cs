@@ -305,12 +305,12 @@ internal sealed class ExecutionPlan
             PlanValue v = _outputs[i];
             if (v.Constant is { } c)
             {
-                results[i] = c.Floats is not null ? new OnnxTensor(c.Shape, (float[])c.Floats.Clone()) : new OnnxTensor(c.Shape, (long[])c.Longs!.Clone());
+                results[i] = c.Floats is not null ? new OnnxTensor((int[])c.Shape.Clone(), (float[])c.Floats.Clone()) : new OnnxTensor((int[])c.Shape.Clone(), (long[])c.Longs!.Clone());
             }
             else
             {
                 Slot s = v.Slot!;
-                results[i] = new OnnxTensor(v.Shape, arena.AsSpan(s.Offset, s.Length).ToArray());
+                results[i] = new OnnxTensor((int[])v.Shape.Clone(), arena.AsSpan(s.Offset, s.Length).ToArray()); // callers own what they get
             }
         }
         return results;

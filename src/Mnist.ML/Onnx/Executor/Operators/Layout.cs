@@ -166,16 +166,15 @@ internal sealed class TransposeOp : Operator
         int rank = x.Shape.Length;
         int[] perm = _perm is null ? Enumerable.Range(0, rank).Reverse().ToArray() : _perm.Select(p => Axis(p, rank, "perm entry")).ToArray();
         if (perm.Length != rank || perm.Distinct().Count() != rank) throw Fail($"perm [{string.Join(",", perm)}] is not a permutation of rank {rank}.");
-        int[] shape = perm.Select(p => x.Shape[p]).ToArray();
-        int[] inShape = x.Shape;
+        var (shape, stride) = Shapes.TransposeLayout(x.Shape, perm);
         if (x.Type == OnnxDataType.Int64)
         {
             long[] data = ConstantLongs(x, "int64 input");
             var result = new long[data.Length];
-            Shapes.Transpose<long>(data, result, inShape, perm);
+            Shapes.Transpose<long>(data, result, shape, stride);
             return NodePlan.Constant(new OnnxTensor(shape, result));
         }
-        return NodePlan.Compute(shape, (in StepIO io) => Shapes.Transpose(io.In(0), io.Out(0), inShape, perm));
+        return NodePlan.Compute(shape, (in StepIO io) => Shapes.Transpose(io.In(0), io.Out(0), shape, stride));
     }
 }
 

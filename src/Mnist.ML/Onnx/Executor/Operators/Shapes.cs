@@ -54,24 +54,32 @@ internal static class Shapes
         return result;
     }
 
-    public static void Transpose<T>(ReadOnlySpan<T> input, Span<T> output, int[] inShape, int[] perm)
+    /// <summary>For a transpose: the output shape and, per output dim, the input stride it walks (computed once per plan).</summary>
+    public static (int[] OutShape, int[] InStride) TransposeLayout(int[] inShape, int[] perm)
     {
-        int rank = inShape.Length;
         var inStrides = Strides(inShape);
-        var outShape = new int[rank];
-        var stride = new int[rank]; // input stride of each output dim
-        for (int i = 0; i < rank; i++)
+        var outShape = new int[perm.Length];
+        var stride = new int[perm.Length];
+        for (int i = 0; i < perm.Length; i++)
         {
             outShape[i] = inShape[perm[i]];
             stride[i] = inStrides[perm[i]];
         }
+        return (outShape, stride);
+    }
+
+    /// <summary>Copies <paramref name="input"/> into <paramref name="output"/> in output order (odometer over the output index).</summary>
+    public static void Transpose<T>(ReadOnlySpan<T> input, Span<T> output, int[] outShape, int[] stride)
+    {
+        int rank = outShape.Length;
         if (output.Length == 0) return;
         if (rank == 0)
         {
             output[0] = input[0];
             return;
         }
-        var index = new int[rank];
+        Span<int> index = stackalloc int[rank];
+        index.Clear();
         int src = 0;
         int inner = outShape[rank - 1], innerStride = stride[rank - 1];
         for (int o = 0; o < output.Length; o += inner)

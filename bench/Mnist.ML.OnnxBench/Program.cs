@@ -1,0 +1,41 @@
+// Measures the managed ONNX executor the way scripts/bench-onnx.sh measures ONNX Runtime:
+//   batch-1 latency: median of 2000 single-image runs (after 300 warm-up runs);
+//   batch-256 throughput: images per second over 30 runs (after 5 warm-up runs), best of 3 rounds.
+// Usage: dotnet Mnist.ML.OnnxBench.dll MODEL.onnx THREADS [MNIST_DIR]
+using System.Diagnostics;
+using Mnist.ML.Kernels;
+using Mnist.ML.Onnx;
+
+string modelPath = args[0];
+int threads = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+string mnist = args.Length > 2 ? args[2] : "data/mnist";
+KernelOptions.MaxThreads = threads;
+
+byte[] file = File.ReadAllBytes(Path.Combine(mnist, "t10k-images-idx3-ubyte"));
+var images = new float[1024 * 784];
+for (int i = 0; i < images.Length; i++) images[i] = file[16 + i] / 255f;
+
+var model = OnnxModel.Load(modelPath);
+
+const int Warmup = 300, Runs = 2000;
+var times = new double[Runs];
+for (int i = 0; i < Warmup; i++) model.Run(images.AsSpan(i % 1024 * 784, 784), [1, 1, 28, 28]);
+for (int i = 0; i < Runs; i++)
+{
+    long start = Stopwatch.GetTimestamp();
+    model.Run(images.AsSpan(i % 1024 * 784, 784), [1, 1, 28, 28]);
+    times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+}
+Array.Sort(times);
+double median = times[Runs / 2];
+
+const int Batch = 256;
+for (int i = 0; i < 5; i++) model.Run(images.AsSpan(i % 4 * Batch * 784, Batch * 784), [Batch, 1, 28, 28]);
+double best = 0;
+for (int round = 0; round < 3; round++)
+{
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < 30; i++) model.Run(images.AsSpan(i % 4 * Batch * 784, Batch * 784), [Batch, 1, 28, 28]);
+    best = Math.Max(best, 30 * Batch / sw.Elapsed.TotalSeconds);
+}
+Console.WriteLine($"RESULT ours {Path.GetFileNameWithoutExtension(modelPath)} threads {threads} batch1_median_us {median:F1} batch256_img_per_s {best:F0}");

@@ -1,0 +1,105 @@
+// Operator forms the libonnx-testdata node tests do not reach: the pre-opset-13 attribute forms of
+// Clip, Softmax, Squeeze/Unsqueeze, int64 shape arithmetic folded at load, and steady-state allocation.
+using Mnist.ML.Onnx;
+
+namespace Mnist.ML.Tests.Onnx;
+
+[TestClass]
+public sealed class OperatorTests
+{
+    private static OnnxTensor[] RunSingle(string opType, int opset, int?[] inShape, float[] input, params (string, object)[] attributes)
+    {
+        var b = new OnnxModelBuilder("op", opset);
+        b.AddInput("x", inShape);
+        b.AddNode(opType, ["x"], ["y"], "node", attributes);
+        b.AddOutput("y", []);
+        var model = OnnxModel.FromProto(b.Build());
+        return model.Run(input, inShape.Select(d => d ?? 1).ToArray());
+    }
+
+    [TestMethod]
+    public void ClipBeforeOpset11TakesMinAndMaxAttributes()
+    {
+        var y = RunSingle("Clip", 6, [4], [-2f, 0.5f, 3f, 1f], ("min", -1f), ("max", 1f))[0];
+        CollectionAssert.AreEqual(new[] { -1f, 0.5f, 1f, 1f }, y.Floats);
+    }
+
+    [TestMethod]
+    public void SoftmaxBeforeOpset13NormalisesEverythingFromTheAxisOn()
+    {
+        float[] x = Enumerable.Range(0, 12).Select(i => i * 0.1f).ToArray();
+        float[] old = RunSingle("Softmax", 11, [1, 3, 4], x, ("axis", 1L))[0].Floats!;
+        Assert.AreEqual(1.0, old.Sum(), 1e-5, "opset 11: one distribution over all 12 values");
+        float[] v13 = RunSingle("Softmax", 13, [1, 3, 4], x, ("axis", 1L))[0].Floats!;
+        for (int w = 0; w < 4; w++)
+        {
+            Assert.AreEqual(1.0, v13[w] + v13[4 + w] + v13[8 + w], 1e-5, "opset 13: a distribution along axis 1 per position");
+        }
+        float[] log = RunSingle("LogSoftmax", 11, [1, 3, 4], x, ("axis", 1L))[0].Floats!;
+        for (int i = 0; i < 12; i++) Assert.AreEqual(Math.Log(old[i]), log[i], 1e-5);
+    }
+
+    [TestMethod]
+    public void SqueezeAndUnsqueezeBeforeOpset13TakeAxesAttributes()
+    {
+        var squeezed = RunSingle("Squeeze", 11, [1, 3, 1, 2], new float[6], ("axes", new long[] { 0, -2 }))[0];
+        CollectionAssert.AreEqual(new[] { 3, 2 }, squeezed.Shape);
+        var unsqueezed = RunSingle("Unsqueeze", 11, [3, 2], new float[6], ("axes", new long[] { 0, 3 }))[0];
+        CollectionAssert.AreEqual(new[] { 1, 3, 2, 1 }, unsqueezed.Shape);
+    }
+
+    [TestMethod]
+    public void ShapeArithmeticOnInt64IsFoldedPerBatchSize()
+    {
+        // y = Reshape(x, Concat(Shape(x)[0] * 1, -1)): what exporters emit for x.view(x.size(0), -1).
+        var b = new OnnxModelBuilder("fold");
+        b.AddInput("x", [null, 2, 3], ["batch"]);
+        b.AddInitializer("zero", new OnnxTensor([], [0L]));
+        b.AddInitializer("one", new OnnxTensor([1], [1L]));
+        b.AddInitializer("minus_one", new OnnxTensor([1], [-1L]));
+        b.AddNode("Shape", ["x"], ["s"]);
+        b.AddNode("Gather", ["s", "zero"], ["n"], null, ("axis", 0L));
+        b.AddNode("Unsqueeze", ["n", "zero_axes"], ["n1"]);
+        b.AddInitializer("zero_axes", new OnnxTensor([1], [0L]));
+        b.AddNode("Mul", ["n1", "one"], ["n2"]);
+        b.AddNode("Concat", ["n2", "minus_one"], ["target"], null, ("axis", 0L));
+        b.AddNode("Reshape", ["x", "target"], ["y"]);
+        b.AddOutput("y", [null, 6], ["batch"]);
+        var model = OnnxModel.FromProto(b.Build());
+        foreach (int n in new[] { 1, 5 })
+        {
+            var y = model.Run(Enumerable.Range(0, n * 6).Select(i => (float)i).ToArray(), [n, 2, 3])[0];
+            CollectionAssert.AreEqual(new[] { n, 6 }, y.Shape);
+            Assert.AreEqual(n * 6 - 1, y.Floats![^1]);
+        }
+    }
+
+    [TestMethod]
+    public void SteadyStateRunAllocatesOnlyItsOutputs()
+    {
+        // Executor-only operators (the kernels under Conv/Gemm are measured by their own tests).
+        var b = new OnnxModelBuilder("alloc");
+        b.AddInput("x", [null, 4, 3, 3], ["batch"]);
+        b.AddInitializer("scale", new OnnxTensor([4], [1f, 2f, 3f, 4f]));
+        b.AddInitializer("shift", new OnnxTensor([4], [0f, 0.1f, 0.2f, 0.3f]));
+        b.AddInitializer("mean", new OnnxTensor([4], [0f, 0f, 0f, 0f]));
+        b.AddInitializer("var", new OnnxTensor([4], [1f, 1f, 1f, 1f]));
+        b.AddInitializer("bias", new OnnxTensor([1, 4, 1, 1], [1f, -1f, 0.5f, 0f]));
+        b.AddNode("BatchNormalization", ["x", "scale", "shift", "mean", "var"], ["bn"]);
+        b.AddNode("Relu", ["bn"], ["r"]);
+        b.AddNode("Add", ["r", "bias"], ["a"]);
+        b.AddNode("Transpose", ["a"], ["t"], null, ("perm", new long[] { 0, 2, 3, 1 }));
+        b.AddNode("Flatten", ["t"], ["f"], null, ("axis", 1L));
+        b.AddNode("Softmax", ["f"], ["y"], null, ("axis", 1L));
+        b.AddOutput("y", [null, 36], ["batch"]);
+        var model = OnnxModel.FromProto(b.Build());
+        float[] x = Enumerable.Range(0, 2 * 36).Select(i => i * 0.01f).ToArray();
+        for (int i = 0; i < 20; i++) model.Run(x, [2, 4, 3, 3]); // plan, arena pool, JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        const int Runs = 100;
+        for (int i = 0; i < Runs; i++) model.Run(x, [2, 4, 3, 3]);
+        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / Runs;
+        // The outputs: OnnxTensor[1] (32 B), one OnnxTensor (~48 B), float[72] (~312 B), shape int[2] (~32 B).
+        Assert.IsLessThan(500, perRun, $"{perRun} bytes allocated per run");
+    }
+}
