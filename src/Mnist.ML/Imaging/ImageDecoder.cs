@@ -43,6 +43,27 @@ internal static class ImageDecoder
         return Decode(ReadLimited(stream, options.MaxBytes), options);
     }
 
+    /// <summary>Asynchronous <see cref="ReadLimited"/>, for request bodies and network streams.</summary>
+    public static async Task<byte[]> ReadLimitedAsync(Stream stream, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes)
+            {
+                throw TooLarge(maxBytes);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    private static UnsupportedImageException TooLarge(long maxBytes) => new(
+        $"Image is larger than the limit of {maxBytes:N0} bytes. Shrink it or raise ImageDecodeOptions.MaxBytes.");
+
     /// <summary>Reads the whole stream but stops one byte past the limit, so a huge upload is refused without buffering it.</summary>
     public static byte[] ReadLimited(Stream stream, long maxBytes)
     {
@@ -54,8 +75,7 @@ internal static class ImageDecoder
             buffer.Write(chunk, 0, read);
             if (buffer.Length > maxBytes)
             {
-                throw new UnsupportedImageException(
-                    $"Image is larger than the limit of {maxBytes:N0} bytes. Shrink it or raise ImageDecodeOptions.MaxBytes.");
+                throw TooLarge(maxBytes);
             }
         }
         return buffer.ToArray();

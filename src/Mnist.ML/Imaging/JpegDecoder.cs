@@ -320,41 +320,11 @@ internal sealed class JpegReader
 
     private void ReadExif(ReadOnlySpan<byte> s)
     {
-        // Exif\0\0, then a TIFF header; IFD0 tag 0x0112 holds the orientation. Anything malformed is ignored.
-        if (!s.StartsWith("Exif\0\0"u8) || s.Length < 14)
+        if (s.StartsWith("Exif\0\0"u8))
         {
-            return;
-        }
-        ReadOnlySpan<byte> tiff = s[6..];
-        bool little = tiff[0] == 'I';
-        if (!little && tiff[0] != 'M')
-        {
-            return;
-        }
-        long ifd = little ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[4..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[4..]);
-        if (ifd < 8 || ifd + 2 > tiff.Length)
-        {
-            return;
-        }
-        int count = U16(tiff, (int)ifd, little);
-        for (int i = 0; i < count; i++)
-        {
-            int e = (int)ifd + 2 + i * 12;
-            if (e + 12 > tiff.Length)
-            {
-                return;
-            }
-            if (U16(tiff, e, little) == 0x0112 && U16(tiff, e + 2, little) == 3)
-            {
-                int o = U16(tiff, e + 8, little);
-                _orientation = o is >= 1 and <= 8 ? o : 1;
-                return;
-            }
+            _orientation = Orientation.FromTiff(s[6..]);
         }
     }
-
-    private static int U16(ReadOnlySpan<byte> s, int at, bool little) =>
-        little ? BinaryPrimitives.ReadUInt16LittleEndian(s[at..]) : BinaryPrimitives.ReadUInt16BigEndian(s[at..]);
 
     private void ReadAdobe(ReadOnlySpan<byte> s)
     {

@@ -6,7 +6,7 @@ namespace Mnist.ML.Imaging;
 
 /// <summary>
 /// MNIST preprocessing shared by training, prediction, the CLI and the server:
-/// alpha composited on white → BT.601 luma → polarity (dark ink on light paper is inverted) →
+/// alpha composited on paper (white; black for light ink on a transparent canvas) → BT.601 luma → (images over 700 px reduced by area averaging) → polarity (dark ink on light paper is inverted) →
 /// background subtracted and contrast stretched → crop to the ink → longest side scaled to 20 px
 /// (area averaging, aspect kept) → centred by centre of mass in 28x28. Stateless and thread-safe.
 /// </summary>
@@ -17,6 +17,9 @@ public static class MnistPreprocessor
 
     internal const int Size = 28;
     internal const int DigitBox = 20;
+
+    // Larger images are first area-averaged down to this longest side (about 25 px per MNIST pixel for a full-frame digit).
+    internal const int WorkingSize = 700;
 
     // Where MNIST's centre of mass sits (mean over the test set: x 14.01, y 13.99, pixel centres at integers).
     internal const double CentreOfMass = 14.0;
@@ -29,6 +32,9 @@ public static class MnistPreprocessor
     internal const float ThresholdFloor = 0.005f;
     internal const float ThresholdSigmas = 4f;
 
+    // Ink at least this strong (after stretching) anchors strokes; fainter pixels count only next to it.
+    internal const float StrongInk = 0.25f;
+
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, GIF; sniffed from the bytes) and preprocesses it.</summary>
     /// <exception cref="ImageFormatException">The bytes are corrupt or truncated.</exception>
     /// <exception cref="UnsupportedImageException">Unknown format, unsupported variant, or over the limits.</exception>
@@ -40,6 +46,19 @@ public static class MnistPreprocessor
     /// <exception cref="UnsupportedImageException">Unknown format, unsupported variant, or over the limits.</exception>
     public static PreprocessedDigit Preprocess(Stream encodedImage, ImageDecodeOptions? options = null) =>
         Preprocess(ImageDecoder.Decode(encodedImage, options));
+
+    /// <summary>
+    /// Reads an encoded image from a stream asynchronously (at most <see cref="ImageDecodeOptions.MaxBytes"/>),
+    /// then decodes and preprocesses it (CPU-bound, on the calling thread).
+    /// </summary>
+    /// <exception cref="ImageFormatException">The bytes are corrupt or truncated.</exception>
+    /// <exception cref="UnsupportedImageException">Unknown format, unsupported variant, or over the limits.</exception>
+    public static async Task<PreprocessedDigit> PreprocessAsync(Stream encodedImage, ImageDecodeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= ImageDecodeOptions.Default;
+        byte[] data = await ImageDecoder.ReadLimitedAsync(encodedImage, options.MaxBytes, cancellationToken).ConfigureAwait(false);
+        return Preprocess(data, options);
+    }
 
     /// <summary>
     /// Accepts an already-prepared 28x28 MNIST-style input (784 floats, 0..1, ink bright) untouched,
@@ -68,6 +87,14 @@ public static class MnistPreprocessor
     {
         int w = image.Width, h = image.Height;
         float[] ink = ToLuma(image);
+        if (Math.Max(w, h) > WorkingSize)
+        {
+            // The digit ends up 20 px tall; working on a phone photo at full resolution only costs time and memory.
+            double s = (double)WorkingSize / Math.Max(w, h);
+            int sw = Math.Max(1, (int)Math.Round(w * s)), sh = Math.Max(1, (int)Math.Round(h * s));
+            ink = ResizeArea(ink, w, 0, 0, w, h, sw, sh);
+            (w, h) = (sw, sh);
+        }
         bool invert = IsLightBackground(ink, w, h);
         if (invert)
         {
@@ -88,18 +115,48 @@ public static class MnistPreprocessor
         return new PreprocessedDigit(CentreByMass(digit, ow, oh), hasInk: true);
     }
 
-    /// <summary>Composites on white, then BT.601 luma in 0..1 (1 = white): transparent areas become paper.</summary>
+    /// <summary>
+    /// Composites on paper, then BT.601 luma in 0..1 (1 = white). The paper is white, except for drawings on a
+    /// transparent canvas (most of the border transparent) whose ink is light: those get black paper, or white
+    /// strokes drawn on a transparent web canvas would vanish into white.
+    /// </summary>
     internal static float[] ToLuma(Image image)
     {
         byte[] rgba = image.Rgba;
         var luma = new float[image.Width * image.Height];
+        double inkLuma = 0, inkWeight = 0;
         for (int i = 0, o = 0; i < luma.Length; i++, o += 4)
         {
-            float y = 0.299f * rgba[o] + 0.587f * rgba[o + 1] + 0.114f * rgba[o + 2];
-            float a = rgba[o + 3] / 255f;
-            luma[i] = (y * a + 255f * (1f - a)) / 255f;
+            luma[i] = (0.299f * rgba[o] + 0.587f * rgba[o + 1] + 0.114f * rgba[o + 2]) / 255f;
+            inkLuma += luma[i] * rgba[o + 3];
+            inkWeight += rgba[o + 3];
+        }
+        float paper = 1f;
+        if (TransparentBorderFraction(image) > 0.5 && inkWeight > 0 && inkLuma / inkWeight > 0.5)
+        {
+            paper = 0f;
+        }
+        for (int i = 0, o = 3; i < luma.Length; i++, o += 4)
+        {
+            float a = rgba[o] / 255f;
+            luma[i] = luma[i] * a + paper * (1f - a);
         }
         return luma;
+    }
+
+    private static double TransparentBorderFraction(Image image)
+    {
+        int w = image.Width, h = image.Height, transparent = 0, total = 0;
+        for (int y = 0; y < h; y++)
+        {
+            int step = y == 0 || y == h - 1 ? 1 : Math.Max(1, w - 1);
+            for (int x = 0; x < w; x += step)
+            {
+                total++;
+                transparent += image.Rgba[(y * w + x) * 4 + 3] < 128 ? 1 : 0;
+            }
+        }
+        return (double)transparent / total;
     }
 
     /// <summary>
@@ -108,7 +165,7 @@ public static class MnistPreprocessor
     /// </summary>
     internal static bool IsLightBackground(ReadOnlySpan<float> luma, int w, int h)
     {
-        float[] border = BorderValues(luma, w, h);
+        float[] border = BorderPoints(luma, w, h).Select(p => p.V).ToArray();
         float borderMedian = Median(border);
         if (Math.Abs(borderMedian - 0.5f) > 0.05f)
         {
@@ -124,9 +181,16 @@ public static class MnistPreprocessor
     /// </summary>
     internal static bool NormaliseContrast(Span<float> ink, int w, int h)
     {
-        float[] border = BorderValues(ink, w, h);
-        float background = Median(border);
-        float sigma = NoiseSigma(border, background);
+        // Paper level as a plane fitted to the border: photos are lit unevenly, and a single level would
+        // leave one side of the page brighter than faint strokes on the other.
+        var (a, bx, by, sigma) = FitBackgroundPlane(ink, w, h);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                ink[y * w + x] -= a + bx * x + by * y;
+            }
+        }
         if (sigma > 0.01f && w >= 3 && h >= 3)
         {
             // Photos carry sensor/JPEG noise; a 3x3 median removes lone speckles (which would stretch the
@@ -136,7 +200,6 @@ public static class MnistPreprocessor
         float peak = 0f;
         for (int i = 0; i < ink.Length; i++)
         {
-            ink[i] -= background;
             peak = Math.Max(peak, ink[i]);
         }
         if (peak < Math.Max(MinContrast, MinContrastSigmas * sigma))
@@ -144,14 +207,72 @@ public static class MnistPreprocessor
             return false;
         }
         float threshold = Math.Max(ThresholdFloor, ThresholdSigmas * sigma / peak);
-        bool any = false;
         for (int i = 0; i < ink.Length; i++)
         {
             float v = ink[i] / peak;
             ink[i] = v < threshold ? 0f : Math.Min(v, 1f);
-            any |= ink[i] > 0f;
         }
-        return any;
+        return KeepNearStrongInk(ink, w, h);
+    }
+
+    /// <summary>
+    /// Zeroes faint pixels farther than a couple of pixels from strong ink (above <see cref="StrongInk"/>):
+    /// noise and lighting leftovers far from the strokes would otherwise stretch the bounding box, while the
+    /// faint anti-aliased edges right next to strokes (all over MNIST) are kept. Returns false if no strong ink.
+    /// </summary>
+    internal static bool KeepNearStrongInk(Span<float> ink, int w, int h)
+    {
+        int r = Math.Max(2, (int)Math.Round(0.02 * Math.Max(w, h)));
+        // Separable square dilation of the strong mask with running counts: O(pixels) for any radius.
+        var rows = new bool[w * h];
+        bool any = false;
+        for (int y = 0; y < h; y++)
+        {
+            int count = 0;
+            for (int x = -r; x < w; x++)
+            {
+                int enter = x + r, leave = x - r - 1;
+                if (enter < w && ink[y * w + enter] >= StrongInk)
+                {
+                    count++;
+                }
+                if (leave >= 0 && ink[y * w + leave] >= StrongInk)
+                {
+                    count--;
+                }
+                if (x >= 0)
+                {
+                    rows[y * w + x] = count > 0;
+                    any |= count > 0;
+                }
+            }
+        }
+        if (!any)
+        {
+            ink.Clear();
+            return false;
+        }
+        for (int x = 0; x < w; x++)
+        {
+            int count = 0;
+            for (int y = -r; y < h; y++)
+            {
+                int enter = y + r, leave = y - r - 1;
+                if (enter < h && rows[enter * w + x])
+                {
+                    count++;
+                }
+                if (leave >= 0 && rows[leave * w + x])
+                {
+                    count--;
+                }
+                if (y >= 0 && count == 0)
+                {
+                    ink[y * w + x] = 0f;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>The smallest rectangle holding every ink pixel (value above 0); call after <see cref="NormaliseContrast"/>.</summary>
@@ -275,10 +396,10 @@ public static class MnistPreprocessor
         weights.AsSpan(index[i].Start, index[i].Count);
 
     /// <summary>Pixels of the outer band (about 4% of the short side, at least 1 px): where the paper is.</summary>
-    private static float[] BorderValues(ReadOnlySpan<float> img, int w, int h)
+    private static List<(int X, int Y, float V)> BorderPoints(ReadOnlySpan<float> img, int w, int h)
     {
         int band = Math.Max(1, (int)Math.Round(Math.Min(w, h) * 0.04));
-        var values = new List<float>();
+        var points = new List<(int X, int Y, float V)>();
         for (int y = 0; y < h; y++)
         {
             bool edgeRow = y < band || y >= h - band;
@@ -286,22 +407,57 @@ public static class MnistPreprocessor
             {
                 if (edgeRow || x < band || x >= w - band)
                 {
-                    values.Add(img[y * w + x]);
+                    points.Add((x, y, img[y * w + x]));
                 }
             }
         }
-        return values.ToArray();
+        return points;
     }
 
-    /// <summary>Robust noise estimate: 1.4826 x median absolute deviation around the background level.</summary>
-    private static float NoiseSigma(float[] border, float background)
+    /// <summary>
+    /// Least-squares plane v = a + bx·x + by·y through the border pixels, refitted once without outliers (ink that
+    /// touches the border); sigma is the noise left around it (1.4826 x median absolute residual).
+    /// </summary>
+    internal static (float A, float Bx, float By, float Sigma) FitBackgroundPlane(ReadOnlySpan<float> img, int w, int h)
     {
-        var dev = new float[border.Length];
-        for (int i = 0; i < dev.Length; i++)
+        List<(int X, int Y, float V)> points = BorderPoints(img, w, h);
+        // Start from the median level (robust to ink on the border), then fit planes to the inliers.
+        double a = Median(points.Select(p => p.V).ToArray()), bx = 0, by = 0;
+        float sigma = 0f;
+        for (int iteration = 0; iteration < 3; iteration++)
         {
-            dev[i] = Math.Abs(border[i] - background);
+            var residuals = points.Select(p => (float)Math.Abs(p.V - (a + bx * p.X + by * p.Y))).ToArray();
+            sigma = 1.4826f * Median((float[])residuals.Clone());
+            double limit = 3 * sigma + 0.02;
+            var inliers = points.Where((p, i) => residuals[i] <= limit).ToList();
+            if (iteration == 2 || inliers.Count < 3 || !TryFitPlane(inliers, out double fa, out double fbx, out double fby))
+            {
+                break;
+            }
+            (a, bx, by) = (fa, fbx, fby);
         }
-        return 1.4826f * Median(dev);
+        return ((float)a, (float)bx, (float)by, sigma);
+    }
+
+    private static bool TryFitPlane(List<(int X, int Y, float V)> points, out double a, out double bx, out double by)
+    {
+        // Normal equations for [1 x y] · [a bx by] = v, solved by Cramer's rule.
+        double n = points.Count, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, sv = 0, sxv = 0, syv = 0;
+        foreach (var (x, y, v) in points)
+        {
+            sx += x; sy += y; sxx += (double)x * x; syy += (double)y * y; sxy += (double)x * y;
+            sv += v; sxv += x * v; syv += y * v;
+        }
+        double det = n * (sxx * syy - sxy * sxy) - sx * (sx * syy - sxy * sy) + sy * (sx * sxy - sxx * sy);
+        if (Math.Abs(det) < 1e-9)
+        {
+            a = bx = by = 0;
+            return false;
+        }
+        a = (sv * (sxx * syy - sxy * sxy) - sx * (sxv * syy - sxy * syv) + sy * (sxv * sxy - sxx * syv)) / det;
+        bx = (n * (sxv * syy - syv * sxy) - sv * (sx * syy - sxy * sy) + sy * (sx * syv - sxv * sy)) / det;
+        by = (n * (sxx * syv - sxy * sxv) - sx * (sx * syv - sxv * sy) + sv * (sx * sxy - sxx * sy)) / det;
+        return true;
     }
 
     private static float Median(float[] values)

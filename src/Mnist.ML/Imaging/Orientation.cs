@@ -1,8 +1,50 @@
 // EXIF orientation (tag 0x0112, values 1-8): turns the stored pixels so the image reads upright, like PIL's exif_transpose.
+using System.Buffers.Binary;
+
 namespace Mnist.ML.Imaging;
 
 internal static class Orientation
 {
+    /// <summary>
+    /// The orientation tag from EXIF data (a TIFF header, then IFD0), as JPEG APP1 and PNG eXIf carry it;
+    /// 1 (upright) when absent or malformed, since a broken EXIF block must not cost the user the image.
+    /// </summary>
+    public static int FromTiff(ReadOnlySpan<byte> tiff)
+    {
+        if (tiff.StartsWith("Exif\0\0"u8))
+        {
+            tiff = tiff[6..]; // some PNG writers keep JPEG's APP1 prefix
+        }
+        if (tiff.Length < 8 || (tiff[0] != 'I' && tiff[0] != 'M'))
+        {
+            return 1;
+        }
+        bool little = tiff[0] == 'I';
+        long ifd = little ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[4..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[4..]);
+        if (ifd < 8 || ifd + 2 > tiff.Length)
+        {
+            return 1;
+        }
+        int count = U16(tiff, (int)ifd, little);
+        for (int i = 0; i < count; i++)
+        {
+            int e = (int)ifd + 2 + i * 12;
+            if (e + 12 > tiff.Length)
+            {
+                return 1;
+            }
+            if (U16(tiff, e, little) == 0x0112 && U16(tiff, e + 2, little) == 3)
+            {
+                int o = U16(tiff, e + 8, little);
+                return o is >= 1 and <= 8 ? o : 1;
+            }
+        }
+        return 1;
+    }
+
+    private static int U16(ReadOnlySpan<byte> s, int at, bool little) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(s[at..]) : BinaryPrimitives.ReadUInt16BigEndian(s[at..]);
+
     public static Image Apply(Image src, int orientation)
     {
         if (orientation is < 2 or > 8)

@@ -1,4 +1,5 @@
-// PNG decoder: every colour type and bit depth, tRNS, Adam7 interlace, all five filters; every chunk CRC is checked.
+// PNG decoder: every colour type and bit depth, tRNS, Adam7 interlace, all five filters, eXIf orientation;
+// every chunk CRC is checked.
 // Spec: https://www.w3.org/TR/png/. 16-bit samples keep their high byte, as PIL and libpng's strip_16 do.
 using System.Buffers.Binary;
 using System.IO.Compression;
@@ -34,6 +35,7 @@ internal static class PngDecoder
         using var idat = new MemoryStream();
         int pos = Signature.Length;
         bool ended = false;
+        int orientation = 1;
         while (!ended)
         {
             if (data.Length - pos < 12)
@@ -81,6 +83,9 @@ internal static class PngDecoder
                 case "IDAT":
                     idat.Write(chunk);
                     break;
+                case "eXIf":
+                    orientation = Orientation.FromTiff(chunk);
+                    break;
                 case "IEND":
                     ended = true;
                     break;
@@ -121,7 +126,7 @@ internal static class PngDecoder
                 }
             }
         }
-        return image;
+        return Orientation.Apply(image, orientation);
     }
 
     private static Header ReadHeader(ReadOnlySpan<byte> c, ImageDecodeOptions options)

@@ -1,5 +1,4 @@
 // BMP decoder against PIL: palette 1/4/8-bit, 16/24/32-bit, bitfields with alpha, top-down and bottom-up.
-using System.Text;
 using Mnist.ML.Imaging;
 
 namespace Mnist.ML.Tests.Imaging;
@@ -12,12 +11,7 @@ public sealed class BmpDecoderTests
     [TestMethod]
     public void DecodesEveryBmpVariantExactlyLikePil()
     {
-        var images = TestImages.All(".bmp");
-        Assert.IsGreaterThanOrEqualTo(10, images.Count);
-        var report = new StringBuilder();
-        var failures = TestImages.CompareAll(images, report);
-        TestContext.WriteLine(report.ToString());
-        Assert.IsEmpty(failures, string.Join("\n", failures));
+        TestImages.AssertDecodeLikePil(TestContext, 10, ".bmp");
     }
 
     [TestMethod]

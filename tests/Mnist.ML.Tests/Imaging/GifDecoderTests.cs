@@ -1,5 +1,4 @@
 // GIF decoder (first frame) against PIL: palettes, transparency, interlace; LZW corruption.
-using System.Text;
 using Mnist.ML.Imaging;
 
 namespace Mnist.ML.Tests.Imaging;
@@ -12,12 +11,7 @@ public sealed class GifDecoderTests
     [TestMethod]
     public void DecodesFirstFrameExactlyLikePil()
     {
-        var images = TestImages.All(".gif");
-        Assert.IsGreaterThanOrEqualTo(4, images.Count);
-        var report = new StringBuilder();
-        var failures = TestImages.CompareAll(images, report);
-        TestContext.WriteLine(report.ToString());
-        Assert.IsEmpty(failures, string.Join("\n", failures));
+        TestImages.AssertDecodeLikePil(TestContext, 4, ".gif");
     }
 
     [TestMethod]

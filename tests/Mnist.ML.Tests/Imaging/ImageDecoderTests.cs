@@ -41,6 +41,19 @@ public sealed class ImageDecoderTests
     }
 
     [TestMethod]
+    public async Task AsyncStreamReadingHasTheSameLimitAndResult()
+    {
+        byte[] png = File.ReadAllBytes(Path.Combine(TestImages.Directory, "pil-gray.png"));
+        using (var ok = new MemoryStream(png))
+        {
+            PreprocessedDigit digit = await MnistPreprocessor.PreprocessAsync(ok, cancellationToken: TestContext.CancellationToken);
+            CollectionAssert.AreEqual(MnistPreprocessor.Preprocess(png).Pixels.ToArray(), digit.Pixels.ToArray());
+        }
+        using var endless = new EndlessStream();
+        await Assert.ThrowsExactlyAsync<UnsupportedImageException>(() => MnistPreprocessor.PreprocessAsync(endless, new ImageDecodeOptions { MaxBytes = 1000 }, TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     [DataRow("PNG")]
     [DataRow("JPEG")]
     [DataRow("BMP")]
@@ -67,6 +80,7 @@ public sealed class ImageDecoderTests
     [DataRow("pil-420.jpg")]
     [DataRow("pil-420-progressive.jpg")]
     [DataRow("own-restart3-420.jpg")]
+    [DataRow("own-restart4-420-progressive.jpg")]
     [DataRow("pil-gray-progressive.jpg")]
     [DataRow("pil-24.bmp")]
     [DataRow("im-4bit.bmp")]

@@ -1,5 +1,4 @@
 // JPEG decoder against libjpeg (via PIL): baseline, progressive, every subsampling, restart intervals, EXIF orientation.
-using System.Text;
 using Mnist.ML.Imaging;
 
 namespace Mnist.ML.Tests.Imaging;
@@ -13,12 +12,7 @@ public sealed class JpegDecoderTests
     public void DecodesLikeLibjpegWithinTolerance()
     {
         // Tolerance (TestImages.CompareAll): mean |diff| <= 1.5 and max <= 8 per channel against PIL's libjpeg decode.
-        var images = TestImages.All(".jpg");
-        Assert.IsGreaterThanOrEqualTo(25, images.Count);
-        var report = new StringBuilder();
-        var failures = TestImages.CompareAll(images, report);
-        TestContext.WriteLine(report.ToString());
-        Assert.IsEmpty(failures, string.Join("\n", failures));
+        TestImages.AssertDecodeLikePil(TestContext, 25, ".jpg");
     }
 
     [TestMethod]

@@ -20,6 +20,30 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    public void WhiteOrBlackStrokesOnATransparentCanvasGiveTheSameDigit()
+    {
+        // A web canvas is transparent where nothing was drawn; the strokes may be black or white.
+        byte[] d = ReadMnistTestImages(1)[0];
+        PreprocessedDigit Strokes(byte colour)
+        {
+            var rgba = new byte[84 * 84 * 4];
+            for (int i = 0; i < 84 * 84; i++)
+            {
+                rgba[i * 4] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = colour;
+                rgba[i * 4 + 3] = d[i / 84 / 3 * 28 + i % 84 / 3];
+            }
+            return MnistPreprocessor.Preprocess(new Image(84, 84, rgba));
+        }
+        PreprocessedDigit white = Strokes(255), black = Strokes(0);
+        Assert.IsTrue(white.HasInk, "white strokes must not vanish into white paper");
+        for (int i = 0; i < 784; i++)
+        {
+            // Not bit-equal: one path inverts (1 - v), the other does not.
+            Assert.AreEqual(black.Pixels[i], white.Pixels[i], 1e-5f, $"pixel {i}");
+        }
+    }
+
+    [TestMethod]
     public void DarkInkOnLightPaperIsDetectedAndMnistIsNot()
     {
         float[] paper = Canvas(40, 30, background: 0.9f, ink: 0.1f);
@@ -35,6 +59,28 @@ public sealed class MnistPreprocessorTests
         Assert.IsTrue(MnistPreprocessor.NormaliseContrast(img, 40, 30));
         Assert.AreEqual(0f, img[0], "background");
         Assert.AreEqual(1f, img.Max(), 1e-6f, "strongest ink");
+    }
+
+    [TestMethod]
+    public void UnevenLightingIsRemovedWithAPlaneFittedToTheBorder()
+    {
+        // Paper brightening left to right (0.1 .. 0.4 after inversion) with faint ink (+0.2) in the middle.
+        int w = 60, h = 40;
+        var img = new float[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                img[y * w + x] = 0.1f + 0.3f * x / (w - 1) + (x is >= 25 and < 35 && y is >= 10 and < 30 ? 0.2f : 0f);
+            }
+        }
+        var (a, bx, by, sigma) = MnistPreprocessor.FitBackgroundPlane(img, w, h);
+        Assert.AreEqual(0.1f, a, 1e-4f);
+        Assert.AreEqual(0.3f / (w - 1), bx, 1e-5f);
+        Assert.AreEqual(0f, by, 1e-5f);
+        Assert.AreEqual(0f, sigma, 1e-5f);
+        Assert.IsTrue(MnistPreprocessor.NormaliseContrast(img, w, h));
+        Assert.AreEqual((25, 10, 10, 20), MnistPreprocessor.InkBounds(img, w, h), "only the ink survives, not the bright side of the page");
     }
 
     [TestMethod]
@@ -79,6 +125,37 @@ public sealed class MnistPreprocessorTests
     }
 
     [TestMethod]
+    [DataRow(1, 1)]
+    [DataRow(1, 300)]
+    [DataRow(300, 1)]
+    [DataRow(2, 2)]
+    [DataRow(3, 50)]
+    [DataRow(1500, 7)]
+    public void OddSizesAndRandomContentGiveAValid28x28(int w, int h)
+    {
+        var random = new Random(w * 1000 + h);
+        for (int trial = 0; trial < 5; trial++)
+        {
+            var rgba = new byte[w * h * 4];
+            random.NextBytes(rgba);
+            if (trial == 0)
+            {
+                Array.Fill(rgba, (byte)255); // blank white
+            }
+            PreprocessedDigit digit = MnistPreprocessor.Preprocess(new Image(w, h, rgba));
+            Assert.AreEqual(784, digit.Pixels.Length);
+            foreach (float v in digit.Pixels)
+            {
+                Assert.IsTrue(v is >= 0f and <= 1f, $"{w}x{h} trial {trial}: pixel {v}");
+            }
+            if (trial == 0)
+            {
+                Assert.IsFalse(digit.HasInk, $"{w}x{h} blank white has no ink");
+            }
+        }
+    }
+
+    [TestMethod]
     public void RawMnistPixelsAreAcceptedUntouched()
     {
         float[] pixels = Enumerable.Range(0, 784).Select(i => (i % 17) / 16f).ToArray();
@@ -86,6 +163,37 @@ public sealed class MnistPreprocessorTests
         CollectionAssert.AreEqual(pixels, digit.Pixels.ToArray());
         Assert.ThrowsExactly<ArgumentException>(() => MnistPreprocessor.FromPixels(new float[783]));
         Assert.ThrowsExactly<ArgumentException>(() => MnistPreprocessor.FromPixels(Enumerable.Repeat(255f, 784).ToArray()));
+    }
+
+    [TestMethod]
+    public void PhotoSizedImageGivesTheSameDigitAsASmallOne()
+    {
+        // The same MNIST digit drawn dark on white at 84 px and at 3000x2400 (block-upscaled, centred).
+        byte[] d = ReadMnistTestImages(1)[0];
+        PreprocessedDigit small = MnistPreprocessor.Preprocess(DarkOnWhite(d, 3, 84, 84));
+        PreprocessedDigit large = MnistPreprocessor.Preprocess(DarkOnWhite(d, 80, 3000, 2400));
+        double diff = 0;
+        for (int i = 0; i < 784; i++)
+        {
+            diff += Math.Abs(small.Pixels[i] - large.Pixels[i]);
+        }
+        Assert.IsLessThan(0.03, diff / 784, "mean |diff| between the two 28x28 results");
+    }
+
+    private static Image DarkOnWhite(byte[] digit, int scale, int w, int h)
+    {
+        var rgba = Enumerable.Repeat((byte)255, w * h * 4).ToArray();
+        int x0 = (w - 28 * scale) / 2, y0 = (h - 28 * scale) / 2;
+        for (int y = 0; y < 28 * scale; y++)
+        {
+            for (int x = 0; x < 28 * scale; x++)
+            {
+                byte v = (byte)(255 - digit[y / scale * 28 + x / scale]);
+                int o = ((y0 + y) * w + x0 + x) * 4;
+                rgba[o] = rgba[o + 1] = rgba[o + 2] = v;
+            }
+        }
+        return new Image(w, h, rgba);
     }
 
     [TestMethod]

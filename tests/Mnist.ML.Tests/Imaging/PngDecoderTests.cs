@@ -14,12 +14,7 @@ public sealed class PngDecoderTests
     [TestMethod]
     public void DecodesEveryColourTypeDepthFilterAndInterlaceExactlyLikePil()
     {
-        var images = TestImages.All(".png");
-        Assert.IsGreaterThanOrEqualTo(35, images.Count, "the generator should produce every PNG mode");
-        var report = new StringBuilder();
-        var failures = TestImages.CompareAll(images, report);
-        TestContext.WriteLine(report.ToString());
-        Assert.IsEmpty(failures, string.Join("\n", failures));
+        TestImages.AssertDecodeLikePil(TestContext, 35, ".png");
     }
 
     [TestMethod]

@@ -7,11 +7,45 @@ using Mnist.ML.Testing;
 
 namespace Mnist.ML.Tests.Imaging;
 
+[TestClass]
+public static class TestImagesCleanup
+{
+    [AssemblyCleanup]
+    public static void Cleanup() => TestImages.DeleteTempDirs();
+}
+
 internal sealed record TestImage(string Name, string Path, string Compare, string? ReferencePath);
 
 internal static class TestImages
 {
     private static readonly Lazy<string> Dir = new(Generate, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly List<string> TempDirs = [];
+
+    /// <summary>A fresh temp folder for generated images, deleted after the run unless MNIST_ML_KEEP_TEST_IMAGES=1.</summary>
+    public static string NewTempDir(string name)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mnist-ml-{name}-{Environment.ProcessId}");
+        lock (TempDirs)
+        {
+            TempDirs.Add(dir);
+        }
+        return dir;
+    }
+
+    public static void DeleteTempDirs()
+    {
+        if (Environment.GetEnvironmentVariable("MNIST_ML_KEEP_TEST_IMAGES") == "1")
+        {
+            return;
+        }
+        lock (TempDirs)
+        {
+            foreach (string dir in TempDirs.Where(System.IO.Directory.Exists))
+            {
+                System.IO.Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
 
     public static string Directory => Dir.Value;
 
@@ -35,6 +69,17 @@ internal static class TestImages
         byte[] b = File.ReadAllBytes(path);
         int w = BitConverter.ToInt32(b, 0), h = BitConverter.ToInt32(b, 4);
         return (w, h, b[8..]);
+    }
+
+    /// <summary>Decodes every generated image with these extensions, logs the differences, and fails listing each mismatch.</summary>
+    public static void AssertDecodeLikePil(TestContext context, int minCount, params string[] extensions)
+    {
+        var images = All(extensions);
+        Assert.IsGreaterThanOrEqualTo(minCount, images.Count, "the generator should produce every mode");
+        var report = new StringBuilder();
+        var failures = CompareAll(images, report);
+        context.WriteLine(report.ToString());
+        Assert.IsEmpty(failures, string.Join("\n", failures));
     }
 
     /// <summary>
@@ -113,7 +158,7 @@ internal static class TestImages
         {
             throw new InvalidOperationException("/usr/bin/convert (ImageMagick) not found. Run scripts/install-test-deps.sh.");
         }
-        string dir = Path.Combine(Path.GetTempPath(), $"mnist-ml-test-images-{Environment.ProcessId}");
+        string dir = NewTempDir("test-images");
         string script = TestPaths.Combine("tests", "Mnist.ML.Tests", "Imaging", "make-test-images.py");
         Run(TestPaths.SystemPython, script, dir);
         return dir;

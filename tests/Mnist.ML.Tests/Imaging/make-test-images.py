@@ -139,7 +139,7 @@ for ctype, depths in [(0, [1, 2, 4, 8, 16]), (2, [8, 16]), (3, [1, 2, 4, 8]), (4
                 if ctype == 3:
                     plte = rng.integers(0, 256, 3 * (top + 1)).astype(np.uint8)
                     trns = bytes(rng.integers(0, 256, max(1, (top + 1) // 2)).astype(np.uint8))
-                elif ctype == 0 and depth <= 8:
+                elif ctype == 0:
                     trns = struct.pack(">H", int(s[0, 0, 0]))
                 elif ctype == 2 and depth == 8:
                     trns = struct.pack(">HHH", *[int(v) for v in s[0, 0]])
@@ -155,6 +155,10 @@ Image.fromarray(rgba, "RGBA").convert("LA").save(os.path.join(out, "pil-la.png")
 p = Image.fromarray(pic).quantize(37)
 p.save(os.path.join(out, "pil-palette-trns.png"), transparency=5); add("pil-palette-trns.png")
 Image.fromarray(pic).convert("1").save(os.path.join(out, "pil-1bit.png")); add("pil-1bit.png")
+for orientation in (3, 6, 8):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pic).save(os.path.join(out, f"pil-exif-{orientation}.png"), exif=exif.tobytes()); add(f"pil-exif-{orientation}.png")
 convert(os.path.join(out, "pil-rgba.png"), "-interlace", "PNG", os.path.join(out, "im-interlaced-rgba.png")); add("im-interlaced-rgba.png")
 convert(os.path.join(out, "pil-rgb.png"), "-depth", "16", "PNG48:" + os.path.join(out, "im-rgb16.png")); add("im-rgb16.png")
 convert(os.path.join(out, "pil-gray.png"), "-interlace", "PNG", "PNG:" + os.path.join(out, "im-gray-interlaced.png")); add("im-gray-interlaced.png")
@@ -241,8 +245,8 @@ def jpeg_tables_from_pil():
     return tables
 
 
-def write_restart_jpeg(name, rgb, sub, restart, fill_before_rst=False):
-    """Minimal baseline encoder (PIL/ImageMagick/netpbm cannot write restart intervals here): DRI + RSTn markers."""
+def write_restart_jpeg(name, rgb, sub, restart, fill_before_rst=False, progressive=False):
+    """Minimal baseline/progressive encoder (PIL/ImageMagick/netpbm cannot write restart intervals here): DRI + RSTn markers."""
     tables = jpeg_tables_from_pil()
     h, w = rgb.shape[:2]
     gray = rgb.ndim == 2
@@ -267,7 +271,17 @@ def write_restart_jpeg(name, rgb, sub, restart, fill_before_rst=False):
     C = np.sqrt(2 / 8) * np.cos((2 * n[None, :] + 1) * n[:, None] * np.pi / 16); C[0] /= np.sqrt(2)
     zz = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
           35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63]
-    bits_out = []
+    # Quantised coefficients of every block, zigzag order: q[ci][(block_row, block_col)].
+    q = []
+    for ci, (ch, cv, pl) in enumerate(comps):
+        t = 0 if ci == 0 else 1
+        blocks = {}
+        for br in range(pl.shape[0] // 8):
+            for bc in range(pl.shape[1] // 8):
+                blk = C @ (pl[br * 8:br * 8 + 8, bc * 8:bc * 8 + 8] - 128) @ C.T
+                blocks[(br, bc)] = np.round(blk / qt[t]).astype(int).reshape(-1)[zz]
+        q.append(blocks)
+
     data = bytearray()
     acc, nacc = 0, 0
 
@@ -288,50 +302,78 @@ def write_restart_jpeg(name, rgb, sub, restart, fill_before_rst=False):
         s = int(abs(v)).bit_length()
         return s, (v if v >= 0 else v + (1 << s) - 1)
 
-    preds = [0] * len(comps)
-    total = mw * mh
-    for m in range(total):
-        if restart and m and m % restart == 0:
-            flush()
-            if fill_before_rst: data += b"\xff\xff"
-            data += bytes([0xFF, 0xD0 + (m // restart - 1) % 8])
-            preds = [0] * len(comps)
+    def ac_band(coefs, ss, se, ac_codes):
+        """Run-length/size symbols for coefficients ss..se; trailing zeros end with EOB (an EOB run of 1)."""
+        run = 0
+        last = max([k for k in range(ss, se + 1) if coefs[k] != 0], default=ss - 1)
+        for k in range(ss, last + 1):
+            if coefs[k] == 0:
+                run += 1; continue
+            while run > 15: put(*ac_codes[0xF0]); run -= 16
+            s, v = cat(coefs[k]); put(*ac_codes[(run << 4) | s]); put(v, s); run = 0
+        if last < se: put(*ac_codes[0x00])
+
+    def scan(units, encode_unit, ncomp):
+        """Entropy-codes one scan: units are MCUs (interleaved) or blocks (one component), with restarts."""
+        nonlocal data
+        data = bytearray()
+        preds = [0] * ncomp
+        for m, unit in enumerate(units):
+            if restart and m and m % restart == 0:
+                flush()
+                if fill_before_rst: data += b"\xff\xff"
+                data += bytes([0xFF, 0xD0 + (m // restart - 1) % 8])
+                preds = [0] * ncomp
+            encode_unit(unit, preds)
+        flush()
+        return bytes(data)
+
+    def mcu_blocks(m):
         my, mx = divmod(m, mw)
-        for ci, (ch, cv, pl) in enumerate(comps):
+        return [(ci, (my * cv + by, mx * ch + bx)) for ci, (ch, cv, _) in enumerate(comps) for by in range(cv) for bx in range(ch)]
+
+    def dc(ci, coef, preds, al):
+        t = 0 if ci == 0 else 1
+        value = coef >> al  # point transform: arithmetic shift
+        s, v = cat(value - preds[ci]); preds[ci] = value
+        put(*tables[0x00 | t][2][s]); put(v, s)
+
+    scans = []  # (component indices, Ss, Se, Ah, Al, entropy-coded bytes)
+    if not progressive:
+        def baseline(m, preds):
+            for ci, key in mcu_blocks(m):
+                t = 0 if ci == 0 else 1
+                dc(ci, q[ci][key][0], preds, 0)
+                ac_band(q[ci][key], 1, 63, tables[0x10 | t][2])
+        scans.append((list(range(len(comps))), 0, 63, 0, 0, scan(range(mw * mh), baseline, len(comps))))
+    else:
+        # DC first with Al=1, then its refinement bit; AC in two spectral bands per component.
+        scans.append((list(range(len(comps))), 0, 0, 0, 1, scan(range(mw * mh), lambda m, p: [dc(ci, q[ci][key][0], p, 1) for ci, key in mcu_blocks(m)], len(comps))))
+        scans.append((list(range(len(comps))), 0, 0, 1, 0, scan(range(mw * mh), lambda m, p: [put(int(q[ci][key][0]) & 1, 1) for ci, key in mcu_blocks(m)], len(comps))))
+        for ci, (ch, cv, _) in enumerate(comps):
+            # A single-component scan covers only the blocks holding image samples, not the MCU padding.
+            bw, bh = -(-(-(-w * ch // hs)) // 8), -(-(-(-h * cv // vs)) // 8)
+            keys = [(r, c) for r in range(bh) for c in range(bw)]
             t = 0 if ci == 0 else 1
-            dc_codes, ac_codes = tables[0x00 | t][2], tables[0x10 | t][2]
-            for by in range(cv):
-                for bx in range(ch):
-                    y0, x0 = (my * cv + by) * 8, (mx * ch + bx) * 8
-                    blk = C @ (pl[y0:y0 + 8, x0:x0 + 8] - 128) @ C.T
-                    q = np.round(blk / qt[t]).astype(int).reshape(-1)[zz]
-                    s, v = cat(q[0] - preds[ci]); preds[ci] = q[0]
-                    put(*dc_codes[s]); put(v, s)
-                    run = 0
-                    last = max([k for k in range(1, 64) if q[k] != 0], default=0)
-                    for k in range(1, last + 1):
-                        if q[k] == 0:
-                            run += 1; continue
-                        while run > 15: put(*ac_codes[0xF0]); run -= 16
-                        s, v = cat(q[k]); put(*ac_codes[(run << 4) | s]); put(v, s); run = 0
-                    if last < 63: put(*ac_codes[0x00])
-    flush()
+            for ss, se in [(1, 5), (6, 63)]:
+                scans.append(([ci], ss, se, 0, 0, scan(keys, lambda key, p, ss=ss, se=se, ci=ci, t=t: ac_band(q[ci][key], ss, se, tables[0x10 | t][2]), 1)))
 
     def seg(marker, body): return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
-    natural = np.zeros(64, int)
     out_bytes = b"\xff\xd8" + seg(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0")
     for t in range(2 if not gray else 1):
         out_bytes += seg(0xDB, bytes([t]) + bytes(int(x) for x in qt[t].reshape(-1)[zz]))
     sof = struct.pack(">BHHB", 8, h, w, len(comps)) + b"".join(bytes([ci + 1, (ch << 4) | cv, 0 if ci == 0 else 1]) for ci, (ch, cv, _) in enumerate(comps))
-    out_bytes += seg(0xC0, sof)
+    out_bytes += seg(0xC2 if progressive else 0xC0, sof)
     for key in sorted(tables):
         if (key & 0x0F) == 0 or not gray:
             bits, vals, _ = tables[key]
             out_bytes += seg(0xC4, bytes([key]) + bytes(bits) + bytes(vals))
     if restart:
         out_bytes += seg(0xDD, struct.pack(">H", restart))
-    sos = bytes([len(comps)]) + b"".join(bytes([ci + 1, 0x00 if ci == 0 else 0x11]) for ci in range(len(comps))) + b"\0\x3f\0"
-    out_bytes += seg(0xDA, sos) + bytes(data) + b"\xff\xd9"
+    for cis, ss, se, ah, al, entropy in scans:
+        sos = bytes([len(cis)]) + b"".join(bytes([ci + 1, 0x00 if ci == 0 else 0x11]) for ci in cis) + bytes([ss, se, (ah << 4) | al])
+        out_bytes += seg(0xDA, sos) + entropy
+    out_bytes += b"\xff\xd9"
     with open(os.path.join(out, name), "wb") as fh:
         fh.write(out_bytes)
     add(name, "jpeg")
@@ -341,6 +383,9 @@ write_restart_jpeg("own-restart3-420.jpg", big, "420", 3)
 write_restart_jpeg("own-restart1-444.jpg", big, "444", 1)
 write_restart_jpeg("own-restart5-gray-fill.jpg", np.array(src.convert("L")), "444", 5, fill_before_rst=True)
 write_restart_jpeg("own-restart2-444-fill.jpg", big, "444", 2, fill_before_rst=True)
+write_restart_jpeg("own-restart4-420-progressive.jpg", big, "420", 4, progressive=True)
+write_restart_jpeg("own-restart3-gray-progressive.jpg", np.array(src.convert("L")), "444", 3, progressive=True)
+write_restart_jpeg("own-progressive-420.jpg", big, "420", 0, progressive=True)
 src.convert("CMYK").save(os.path.join(out, "pil-cmyk.jpg")); add("pil-cmyk.jpg", "unsupported")
 
 # ---------- GIF ----------
