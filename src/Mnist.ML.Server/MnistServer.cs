@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -50,7 +51,6 @@ public static class MnistServer
             builder.WebHost.UseUrls(DefaultUrl);
         }
         IConfigurationSection section = builder.Configuration.GetSection(MnistServerOptions.Section);
-        MnistServerOptions settings = section.Get<MnistServerOptions>() ?? new();
 
         // ---- services
         builder.Services.AddOptions<MnistServerOptions>().Bind(section).ValidateDataAnnotations()
@@ -59,13 +59,15 @@ public static class MnistServer
             .Validate(o => o.RateLimit.PermitLimit > 0 && o.RateLimit.WindowSeconds > 0,
                 "Mnist:RateLimit needs PermitLimit > 0 and WindowSeconds > 0.")
             .ValidateOnStart();
-        if (!string.IsNullOrWhiteSpace(settings.LogFolder))
-        {
-            string folder = settings.LogFolder;
-            builder.Services.AddSingleton<ILoggerProvider>(_ => new FileLoggerProvider(folder)); // created by the container, so disposed (flushed) by it
-        }
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBytes);
-        builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = settings.MaxRequestBytes);
+        // Everything below reads MnistServerOptions when first needed, so test and command-line overrides apply.
+        builder.Services.AddSingleton<ILoggerProvider>(sp =>
+            sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.LogFolder is { Length: > 0 } folder
+                ? new FileLoggerProvider(folder) // created by the container, so disposed (flushed) by it
+                : Microsoft.Extensions.Logging.Abstractions.NullLoggerProvider.Instance);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<MnistServerOptions>>((kestrel, o) =>
+            kestrel.Limits.MaxRequestBodySize = o.Value.MaxRequestBytes);
+        builder.Services.AddOptions<FormOptions>().Configure<IOptions<MnistServerOptions>>((form, o) =>
+            form.MultipartBodyLengthLimit = o.Value.MaxRequestBytes);
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // binding errors reach the problem handler
 
         builder.Services.AddMnistPredictor(sp =>
@@ -77,19 +79,13 @@ public static class MnistServer
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         builder.Services.AddSingleton(sp =>
-        {
-            UrlFetchSettings f = sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch;
-            return new SafeImageFetcher(new SafeFetchOptions
-            {
-                AllowedHosts = f.AllowedHosts,
-                MaxBytes = f.MaxBytes,
-                Timeout = TimeSpan.FromSeconds(f.TimeoutSeconds),
-                MaxRedirects = f.MaxRedirects,
-            });
-        });
+            new SafeImageFetcher(sp.GetRequiredService<IOptions<MnistServerOptions>>().Value.UrlFetch.ToFetchOptions()));
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier);
+        {
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
+            c.ProblemDetails.Detail ??= DefaultDetail(c.HttpContext);
+        });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -139,6 +135,15 @@ public static class MnistServer
         }
         return null;
     }
+
+    /// <summary>A detail for the framework's own bodiless errors (404, 405, 415), which status code pages turn into problems.</summary>
+    private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => $"Nothing at {context.Request.Path}. The endpoints are listed in /openapi/v1.json.",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}. The endpoints are listed in /openapi/v1.json.",
+        StatusCodes.Status415UnsupportedMediaType => "Send a JSON body with Content-Type: application/json, e.g. {\"url\": \"https://example.org/digit.png\"}.",
+        int status => $"The request failed with status {status}.",
+    };
 
     private static async ValueTask WriteRateLimitedAsync(OnRejectedContext rejected, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 // Settings of the server, bound from the "Mnist" section (appsettings.json, environment Mnist__*, --config file.json).
 using System.ComponentModel.DataAnnotations;
+using Mnist.ML.Net;
 
 namespace Mnist.ML.Server;
 
@@ -50,6 +51,14 @@ public sealed class UrlFetchSettings
     /// <summary>Redirects followed at most (each re-checked). Default 3.</summary>
     [Range(0, 10)]
     public int MaxRedirects { get; set; } = 3;
+
+    internal SafeFetchOptions ToFetchOptions() => new()
+    {
+        AllowedHosts = AllowedHosts,
+        MaxBytes = MaxBytes,
+        Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+        MaxRedirects = MaxRedirects,
+    };
 }
 
 /// <summary>Fixed-window rate limit per client IP on the prediction endpoints.</summary>

@@ -46,6 +46,7 @@ public sealed record ModelCardResponse(
     string? TrainingDataSha256,
     double? TrainingSeconds,
     int? Epochs,
+    string? TrainingOptions,
     string ProducerName,
     string ProducerVersion,
     int OpsetVersion,
@@ -55,7 +56,7 @@ public sealed record ModelCardResponse(
 {
     public static ModelCardResponse From(ModelInfo m) => new(
         ModelNames.Of(m), m.Source, m.Architecture, m.Description, m.TestAccuracy, m.PreprocessingVersion, m.TrainedAt,
-        m.TrainingDataSha256, m.TrainingTime?.TotalSeconds, m.Epochs, m.ProducerName, m.ProducerVersion, m.OpsetVersion,
+        m.TrainingDataSha256, m.TrainingTime?.TotalSeconds, m.Epochs, m.TrainingOptions, m.ProducerName, m.ProducerVersion, m.OpsetVersion,
         m.InputName, m.OutputName, m.Metadata);
 }
 
@@ -64,6 +65,6 @@ public sealed record HealthResponse(string Status, string? Model);
 
 internal static class ModelNames
 {
-    /// <summary>A short name for responses: the architecture, else the model file's name.</summary>
-    public static string Of(ModelInfo m) => m.Architecture ?? Path.GetFileNameWithoutExtension(m.Source);
+    /// <summary>A short name for responses: the model card's name, else the architecture, else the model file's name.</summary>
+    public static string Of(ModelInfo m) => m.Name ?? m.Architecture ?? Path.GetFileNameWithoutExtension(m.Source);
 }

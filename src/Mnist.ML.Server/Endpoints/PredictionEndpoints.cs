@@ -45,7 +45,7 @@ public static class PredictionEndpoints
     {
         long start = Stopwatch.GetTimestamp();
         MnistPredictor predictor = model.GetPredictor();
-        byte[] image = await UploadReader.ReadSingleAsync(request, options.Value.MaxUploadBytes, ct);
+        byte[] image = await UploadReader.ReadSingleAsync(request, options.Value, ct);
         return TypedResults.Ok(Respond(request.HttpContext, predictor, predictor.Predict(image), start, debug));
     }
 
@@ -64,7 +64,7 @@ public static class PredictionEndpoints
     {
         long start = Stopwatch.GetTimestamp();
         MnistPredictor predictor = model.GetPredictor();
-        IReadOnlyList<UploadedImage> images = await UploadReader.ReadAllAsync(request, options.Value.MaxUploadBytes, options.Value.MaxBatchFiles, ct);
+        IReadOnlyList<UploadedImage> images = await UploadReader.ReadAllAsync(request, options.Value, ct);
         var digits = new List<PreprocessedDigit>(images.Count);
         foreach (UploadedImage image in images)
         {

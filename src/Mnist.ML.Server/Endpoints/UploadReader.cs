@@ -14,11 +14,12 @@ internal static class UploadReader
     public const string FileField = "file";
 
     /// <summary>The image of POST /predict: multipart field 'file', or the whole body.</summary>
-    public static async Task<byte[]> ReadSingleAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    public static async Task<byte[]> ReadSingleAsync(HttpRequest request, MnistServerOptions limits, CancellationToken ct)
     {
-        if (request.HasFormContentType)
+        long maxBytes = limits.MaxUploadBytes;
+        if (IsMultipart(request))
         {
-            IFormCollection form = await request.ReadFormAsync(ct);
+            IFormCollection form = await ReadFormAsync(request, limits.MaxRequestBytes, ct);
             IFormFile file = form.Files.GetFile(FileField) ?? throw new BadHttpRequestException(form.Files.Count == 0
                 ? $"The multipart body has no file. Send the image in the field '{FileField}', e.g. curl -F '{FileField}=@digit.png'."
                 : $"The multipart body has no field '{FileField}' (it has {string.Join(", ", form.Files.Select(f => $"'{f.Name}'"))}). Send the image as -F '{FileField}=@digit.png'.");
@@ -37,15 +38,16 @@ internal static class UploadReader
     }
 
     /// <summary>Every file of a multipart body, in order (POST /predict/batch).</summary>
-    public static async Task<IReadOnlyList<UploadedImage>> ReadAllAsync(HttpRequest request, long maxBytes, int maxFiles, CancellationToken ct)
+    public static async Task<IReadOnlyList<UploadedImage>> ReadAllAsync(HttpRequest request, MnistServerOptions limits, CancellationToken ct)
     {
-        if (!request.HasFormContentType)
+        (long maxBytes, int maxFiles) = (limits.MaxUploadBytes, limits.MaxBatchFiles);
+        if (!IsMultipart(request))
         {
             throw new BadHttpRequestException(
                 "A batch is a multipart/form-data body with one file per image, e.g. curl -F 'file=@a.png' -F 'file=@b.png'.",
                 StatusCodes.Status415UnsupportedMediaType);
         }
-        IFormCollection form = await request.ReadFormAsync(ct);
+        IFormCollection form = await ReadFormAsync(request, limits.MaxRequestBytes, ct);
         if (form.Files.Count == 0)
         {
             throw new BadHttpRequestException("The batch has no files. Send one multipart file per image, e.g. curl -F 'file=@a.png' -F 'file=@b.png'.");
@@ -62,6 +64,27 @@ internal static class UploadReader
         }
         return images;
     }
+
+    /// <summary>
+    /// Reads the form, refusing a body over the request limit up front. Kestrel enforces the same limit
+    /// on bodies of unknown length; FormOptions only limits each part.
+    /// </summary>
+    private static Task<IFormCollection> ReadFormAsync(HttpRequest request, long maxRequestBytes, CancellationToken ct)
+    {
+        if (request.ContentLength > maxRequestBytes)
+        {
+            throw new RequestTooLargeException(
+                $"The request is {request.ContentLength.Value:N0} bytes, over the limit of {maxRequestBytes:N0} bytes for one request. Send fewer or smaller images.");
+        }
+        return request.ReadFormAsync(ct);
+    }
+
+    /// <summary>
+    /// Only multipart/form-data is read as a form: anything else is the raw image, including
+    /// application/x-www-form-urlencoded, which is what `curl --data-binary @digit.png` sends by default.
+    /// </summary>
+    private static bool IsMultipart(HttpRequest request) =>
+        request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Decodes and preprocesses one image of a batch; an error names the file.</summary>
     public static PreprocessedDigit Preprocess(UploadedImage image, ImageDecodeOptions limits)

@@ -23,6 +23,7 @@ public sealed class FileLoggerProvider : ILoggerProvider
     private StreamWriter? _file;
     private string? _filePath;
     private DateOnly _fileDay;
+    private long _fileBytes;
 
     public FileLoggerProvider(string folder, long maxFileBytes = 10 * 1024 * 1024, int retainedFiles = 14)
     {
@@ -57,6 +58,7 @@ public sealed class FileLoggerProvider : ILoggerProvider
                 {
                     StreamWriter file = OpenFile();
                     file.WriteLine(line);
+                    _fileBytes += System.Text.Encoding.UTF8.GetByteCount(line) + 1;
                 }
                 catch (IOException)
                 {
@@ -70,18 +72,25 @@ public sealed class FileLoggerProvider : ILoggerProvider
     private StreamWriter OpenFile()
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        if (_file is not null && _fileDay == today && _file.BaseStream.Length < _maxFileBytes)
+        if (_file is not null && _fileDay == today && _fileBytes < _maxFileBytes)
         {
             return _file;
         }
         _file?.Dispose();
-        string stem = Path.Combine(_folder, $"mnist-server-{today:yyyyMMdd}");
-        string path = stem + ".log";
-        for (int n = 1; File.Exists(path) && new FileInfo(path).Length >= _maxFileBytes; n++)
+        // Today's files are mnist-server-YYYYMMDD.log, then _001, _002...; continue after the last one.
+        string stem = $"mnist-server-{today:yyyyMMdd}";
+        int last = new DirectoryInfo(_folder).GetFiles(stem + "*.log")
+            .Select(f => f.Name == stem + ".log" ? 0 : int.TryParse(f.Name.AsSpan(stem.Length + 1, 3), out int n) ? n : -1)
+            .DefaultIfEmpty(-1).Max();
+        int index = Math.Max(last, 0);
+        string path = Path.Combine(_folder, index == 0 ? stem + ".log" : $"{stem}_{index:000}.log");
+        if (File.Exists(path) && new FileInfo(path).Length >= _maxFileBytes)
         {
-            path = $"{stem}_{n:000}.log";
+            path = Path.Combine(_folder, $"{stem}_{index + 1:000}.log");
         }
-        _file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        _fileBytes = stream.Length;
+        _file = new StreamWriter(stream);
         _filePath = path;
         _fileDay = today;
         DeleteOldFiles();

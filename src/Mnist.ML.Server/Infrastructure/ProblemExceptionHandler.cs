@@ -12,6 +12,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody reads this response, and it is not a server error.
+            context.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            return true;
+        }
         (int status, string title, string detail) = Map(exception);
         if (status >= 500)
         {
@@ -21,7 +27,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
     }
@@ -38,7 +43,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             (StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", e.Message),
         BadHttpRequestException e => (StatusCodes.Status400BadRequest, "Bad request", e.Message),
         InvalidDataException e when e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
-            (StatusCodes.Status413PayloadTooLarge, "Request too large", $"{e.Message}. Send a smaller image."),
+            (StatusCodes.Status413PayloadTooLarge, "Request too large", $"{e.Message.TrimEnd('.')}. Send a smaller image."),
         InvalidDataException e => (StatusCodes.Status400BadRequest, "Bad multipart body", $"The form data could not be read: {e.Message}"),
         NoInkException e => (StatusCodes.Status422UnprocessableEntity, "No digit in the image", e.Message),
         ImageFormatException e => (StatusCodes.Status415UnsupportedMediaType, "Corrupt image", e.Message),

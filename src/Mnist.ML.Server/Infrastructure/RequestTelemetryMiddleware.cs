@@ -15,7 +15,9 @@ public sealed class RequestTelemetryMiddleware(RequestDelegate next, ServerMetri
     {
         long start = Stopwatch.GetTimestamp();
         // Routing runs before this middleware; read the route now, as the exception handler clears the endpoint.
-        string? matched = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        string? matched = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } raw
+            ? raw.Length > 1 ? raw.TrimEnd('/') : raw // a group's "" route reads "/predict/"; report "/predict"
+            : null;
         try
         {
             await next(context);

@@ -54,11 +54,10 @@ pad.addEventListener("pointercancel", endStroke);
 els.clear.addEventListener("click", () => {
   resetPad();
   showPlaceholder("Draw a digit to see what the model thinks it is.");
-  pad.focus();
 });
 
 els.file.addEventListener("change", () => {
-  if (els.file.files.length) predict(els.file.files[0], els.file.files[0].name);
+  if (els.file.files.length) predict(els.file.files[0], els.file.files[0].name, true);
   els.file.value = "";
 });
 
@@ -69,23 +68,24 @@ zone.addEventListener("drop", e => {
   e.preventDefault();
   zone.classList.remove("dragging");
   const file = e.dataTransfer.files[0];
-  if (file) predict(file, file.name);
+  if (file) predict(file, file.name, true);
 });
 
 els["url-form"].addEventListener("submit", e => {
   e.preventDefault();
   const url = els.url.value.trim();
   if (!url) { showError("Enter the URL of an image first."); els.url.focus(); return; }
-  send("/predict/url?debug=true", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
+  send("/predict/url?debug=true", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) }, true);
 });
 
-function predict(blob, name) {
+function predict(blob, name, reveal = false) {
   const form = new FormData();
   form.append("file", blob, name);
-  send("/predict?debug=true", { method: "POST", body: form });
+  send("/predict?debug=true", { method: "POST", body: form }, reveal);
 }
 
-async function send(path, init) {
+// reveal: scroll the result into view (on a phone it sits below the form); not while drawing.
+async function send(path, init, reveal = false) {
   if (pending) pending.abort();
   const controller = pending = new AbortController();
   document.body.setAttribute("aria-busy", "true");
@@ -97,6 +97,7 @@ async function send(path, init) {
       return;
     }
     showPrediction(body);
+    if (reveal) document.getElementById("result").scrollIntoView({ block: "nearest" });
   } catch (err) {
     if (err.name !== "AbortError") showError("The server could not be reached. Is it still running?");
   } finally {
@@ -122,7 +123,11 @@ function showPrediction(p) {
   if (p.modelInput) els["model-input"].src = p.modelInput;
   els.meta.textContent = `Model ${p.model}, ${p.elapsedMs.toFixed(1)} ms on the server.`;
   document.body.dataset.digit = String(p.digit); // for the end-to-end test
+  countAnswer();
 }
+
+// How many answers (predictions or errors) the page has shown; the end-to-end test waits on it.
+function countAnswer() { document.body.dataset.answers = String(Number(document.body.dataset.answers ?? 0) + 1); }
 
 function showPlaceholder(text) {
   els.placeholder.textContent = text;
@@ -140,6 +145,7 @@ function showError(text) {
   delete document.body.dataset.digit;
   els.error.textContent = text;
   els.error.hidden = false;
+  countAnswer();
 }
 
 function percent(x) { return `${(x * 100).toFixed(x >= 0.995 || x < 0.001 ? 0 : 1)}%`; }
