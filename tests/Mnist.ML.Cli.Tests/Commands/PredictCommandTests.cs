@@ -41,6 +41,18 @@ public sealed class PredictCommandTests
     }
 
     [TestMethod]
+    public async Task WithoutModelUsesTheModelShippedInMnistML()
+    {
+        string[] files = [.. TestDigits.Labels.Select((_, i) => TestDigits.FileOf(Images.Path, i, "png"))];
+
+        CliResult result = await CliProcess.RunAsync(["predict", .. files, "--json"]);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        int[] digits = [.. result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("digit").GetInt32())];
+        CollectionAssert.AreEqual(TestDigits.Labels, digits, result.ToString());
+    }
+
+    [TestMethod]
     public async Task JsonIsOneObjectPerInputIncludingErrors()
     {
         string good = TestDigits.FileOf(Images.Path, 0, "png");
