@@ -43,6 +43,12 @@ internal static class ReferenceTools
     /// <summary>Exports lenet5.onnx and cnn3.onnx with PyTorch into a fresh temp folder (once per test run).</summary>
     public static string TorchModels => TorchModelsDir.Value;
 
+    /// <summary>Deletes the exported models folder if this run created one.</summary>
+    public static void DeleteTorchModels()
+    {
+        if (TorchModelsDir.IsValueCreated && Directory.Exists(TorchModelsDir.Value)) Directory.Delete(TorchModelsDir.Value, recursive: true);
+    }
+
     private static readonly Lazy<string> TorchModelsDir = new(() =>
     {
         string dir = Path.Combine(Path.GetTempPath(), "mnist-ml-onnx-" + Environment.ProcessId);
