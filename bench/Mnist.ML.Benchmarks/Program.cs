@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "soak")
     PredictorSoak.Run(args.Length > 1 ? int.Parse(args[1]) : 100_000, args.Length > 2 ? int.Parse(args[2]) : 2);
     return;
 }
+if (args.Length > 0 && args[0] == "split-cost")
+{
+    SplitCost();
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickRun(args.Length > 1 ? args[1] : "all");
@@ -55,6 +60,39 @@ static void QuickRun(string what)
                 Console.WriteLine($"maxpool 2x2 32x28x28 N={batch,3}: forward {Time(bench.MaxForward) / 1000,9:F1} us  backward {Time(bench.MaxBackward) / 1000,9:F1} us");
             }
         }
+    }
+}
+
+// What splitting over 2 threads costs in total CPU (both threads, process CPU time) against the
+// 1-thread run: on a machine too busy for 2-thread wall-clock timings, this at least shows whether
+// the split duplicates work. Wall-clock speed-up still has to be measured on a quiet machine.
+static void SplitCost()
+{
+    var process = System.Diagnostics.Process.GetCurrentProcess();
+    double CpuPerCall(Action action)
+    {
+        for (int i = 0; i < 20; i++) action();
+        process.Refresh();
+        var start = process.TotalProcessorTime;
+        int calls = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.ElapsedMilliseconds < 1500) { action(); calls++; }
+        process.Refresh();
+        return (process.TotalProcessorTime - start).TotalNanoseconds / calls;
+    }
+    foreach (int threads in new[] { 1, 2 })
+    {
+        KernelOptions.MaxThreads = threads;
+        foreach (string shape in new[] { "cnn3-c2", "cnn3-c3" })
+            foreach (int batch in new[] { 1, 128 })
+            {
+                var bench = new ConvBenchmarks { Shape = shape, Batch = batch, Threads = threads };
+                bench.Setup();
+                Console.WriteLine($"conv {shape} N={batch,3} threads {threads}: forward {CpuPerCall(bench.Forward) / 1000,9:F1} us CPU  backward {CpuPerCall(bench.Backward) / 1000,9:F1} us CPU");
+            }
+        var gemm = new GemmBenchmarks { Size = 512, Threads = threads };
+        gemm.Setup();
+        Console.WriteLine($"gemm 512 threads {threads}: {CpuPerCall(gemm.Multiply) / 1000,9:F1} us CPU");
     }
 }
 

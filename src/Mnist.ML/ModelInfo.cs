@@ -18,15 +18,10 @@ namespace Mnist.ML;
 /// </remarks>
 public sealed class ModelInfo
 {
+    // The exporter's keys live in ModelMetadataKeys; these are the ones scripts/ship_model_card.py adds.
     internal const string NameKey = "name";
-    internal const string ArchitectureKey = "architecture";
     internal const string DescriptionKey = "description";
-    internal const string TestAccuracyKey = "test_accuracy";
-    internal const string PreprocessingVersionKey = "preprocessing";
-    internal const string TrainedAtKey = "trained_at";
-    internal const string TrainingDataKey = "training_data_sha256";
     internal const string TrainingSecondsKey = "training_seconds";
-    internal const string TrainingOptionsKey = "training_options";
     internal const string EpochsKey = "epochs";
 
     internal ModelInfo(OnnxModel model, string source, string inputName, string outputName)
@@ -40,13 +35,13 @@ public sealed class ModelInfo
         InputName = inputName;
         OutputName = outputName;
         Name = Text(m, NameKey);
-        Architecture = Text(m, ArchitectureKey);
-        TrainingOptions = Text(m, TrainingOptionsKey);
+        Architecture = Text(m, ModelMetadataKeys.Architecture);
+        TrainingOptions = Text(m, ModelMetadataKeys.TrainingOptions);
         Description = Text(m, DescriptionKey);
-        PreprocessingVersion = Text(m, PreprocessingVersionKey);
-        TrainingDataSha256 = Text(m, TrainingDataKey);
-        TestAccuracy = double.TryParse(Text(m, TestAccuracyKey), NumberStyles.Float, CultureInfo.InvariantCulture, out double acc) ? acc : null;
-        TrainedAt = DateTimeOffset.TryParse(Text(m, TrainedAtKey), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        PreprocessingVersion = Text(m, ModelMetadataKeys.Preprocessing);
+        TrainingDataSha256 = Text(m, ModelMetadataKeys.TrainingDataSha256);
+        TestAccuracy = double.TryParse(Text(m, ModelMetadataKeys.TestAccuracy), NumberStyles.Float, CultureInfo.InvariantCulture, out double acc) ? acc : null;
+        TrainedAt = DateTimeOffset.TryParse(Text(m, ModelMetadataKeys.TrainedAt), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
         TrainingTime = double.TryParse(Text(m, TrainingSecondsKey), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0 && s < TimeSpan.MaxValue.TotalSeconds
             ? TimeSpan.FromSeconds(s) : null;
         Epochs = int.TryParse(Text(m, EpochsKey), NumberStyles.Integer, CultureInfo.InvariantCulture, out int e) ? e : null;

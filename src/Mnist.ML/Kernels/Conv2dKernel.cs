@@ -45,7 +45,6 @@ internal static unsafe class Conv2dKernel
         Check(g, input.Length, weight.Length, output.Length);
         if (!bias.IsEmpty && bias.Length < g.K) throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {g.K} output channels.");
         if (g.OutputLength == 0) return;
-        ConvGeometry geo = g;
         int threads = ThreadsFor(g, maxThreads);
         int ckk = g.C * g.KH * g.KW;
         fixed (float* x = input, w = weight, b = bias, y = output)
@@ -53,18 +52,25 @@ internal static unsafe class Conv2dKernel
             PrepackedA packedWeight = Gemm.PackAll(new StridedPackA(w, ckk, 1), Scratch.Get(Scratch.Weight, Gemm.PackedALength(g.K, ckk)), g.K, ckk);
             if (threads > 1 && g.N >= threads)
             {
-                nint xa = (nint)x, ba = (nint)b, ya = (nint)y;
-                Parallel.For(0, threads, t =>
-                {
-                    for (int n = t * geo.N / threads; n < (t + 1) * geo.N / threads; n++)
-                        ForwardImage((float*)xa, packedWeight, (float*)ba, (float*)ya, geo, n, 1);
-                });
+                ForwardBatchParallel(x, packedWeight, b, y, g, threads);
             }
             else
             {
                 for (int n = 0; n < g.N; n++) ForwardImage(x, packedWeight, b, y, g, n, threads);
             }
         }
+    }
+
+    /// <summary>Contiguous runs of images per thread, each with a single-threaded GEMM. (Its own
+    /// method so that other paths do not allocate the lambda's closure.)</summary>
+    private static void ForwardBatchParallel(float* x, PrepackedA packedWeight, float* b, float* y, ConvGeometry g, int threads)
+    {
+        nint xa = (nint)x, ba = (nint)b, ya = (nint)y;
+        Parallel.For(0, threads, t =>
+        {
+            for (int n = t * g.N / threads; n < (t + 1) * g.N / threads; n++)
+                ForwardImage((float*)xa, packedWeight, (float*)ba, (float*)ya, g, n, 1);
+        });
     }
 
     public static void Backward(
@@ -103,7 +109,6 @@ internal static unsafe class Conv2dKernel
                     dBias[k] += TensorPrimitives.Sum(dOutput.Slice((n * g.K + k) * ohw, ohw));
         }
 
-        ConvGeometry geo = g;
         int threads = ThreadsFor(g, maxThreads);
         int ckk = g.C * g.KH * g.KW;
         fixed (float* x = input, w = weight, dy = dOutput, dx = dInput, dw = dWeight)
@@ -113,32 +118,40 @@ internal static unsafe class Conv2dKernel
                 : Gemm.PackAll(new StridedPackA(w, 1, ckk), Scratch.Get(Scratch.WeightT, Gemm.PackedALength(ckk, g.K)), ckk, g.K);
             if (threads > 1 && g.N >= threads)
             {
-                // Each thread sums its images' dWeight into its own buffer (thread 0 straight into
-                // dWeight); the partials are added in thread order, so results do not depend on timing.
-                int wl = g.WeightLength;
-                var partials = new float[threads - 1][];
-                for (int t = 1; t < threads; t++) partials[t - 1] = ArrayPool<float>.Shared.Rent(wl);
-                nint xa = (nint)x, dya = (nint)dy, dxa = (nint)dx, dwa = (nint)dw;
-                Parallel.For(0, threads, t =>
-                {
-                    fixed (float* partial = t == 0 ? null : partials[t - 1])
-                    {
-                        float* target = t == 0 ? (float*)dwa : partial;
-                        if (t > 0) new Span<float>(target, wl).Clear();
-                        for (int n = t * geo.N / threads; n < (t + 1) * geo.N / threads; n++)
-                            BackwardImage((float*)xa, packedWeightT, (float*)dya, (float*)dxa, target, geo, n, 1);
-                    }
-                });
-                foreach (float[] partial in partials)
-                {
-                    TensorPrimitives.Add(dWeight[..wl], partial.AsSpan(0, wl), dWeight[..wl]);
-                    ArrayPool<float>.Shared.Return(partial);
-                }
+                BackwardBatchParallel(x, packedWeightT, dy, dx, dw, g, threads);
             }
             else
             {
                 for (int n = 0; n < g.N; n++) BackwardImage(x, packedWeightT, dy, dx, dw, g, n, threads);
             }
+        }
+    }
+
+    /// <summary>
+    /// Each thread sums its images' dWeight into its own buffer (thread 0 straight into dWeight); the
+    /// partials are added in thread order, so results do not depend on timing.
+    /// </summary>
+    private static void BackwardBatchParallel(float* x, PrepackedA packedWeightT, float* dy, float* dx, float* dw, ConvGeometry g, int threads)
+    {
+        int wl = g.WeightLength;
+        var partials = new float[threads - 1][];
+        for (int t = 1; t < threads; t++) partials[t - 1] = ArrayPool<float>.Shared.Rent(wl);
+        nint xa = (nint)x, dya = (nint)dy, dxa = (nint)dx, dwa = (nint)dw;
+        Parallel.For(0, threads, t =>
+        {
+            fixed (float* partial = t == 0 ? null : partials[t - 1])
+            {
+                float* target = t == 0 ? (float*)dwa : partial;
+                if (t > 0) new Span<float>(target, wl).Clear();
+                for (int n = t * g.N / threads; n < (t + 1) * g.N / threads; n++)
+                    BackwardImage((float*)xa, packedWeightT, (float*)dya, (float*)dxa, target, g, n, 1);
+            }
+        });
+        var dWeight = new Span<float>(dw, wl);
+        foreach (float[] partial in partials)
+        {
+            TensorPrimitives.Add(dWeight, partial.AsSpan(0, wl), dWeight);
+            ArrayPool<float>.Shared.Return(partial);
         }
     }
 

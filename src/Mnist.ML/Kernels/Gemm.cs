@@ -157,9 +157,21 @@ internal static unsafe class Gemm
             return;
         }
 
-        // Each thread takes a band of C and packs what it needs itself. Splitting by columns makes
-        // every thread pack all of A (m * k) and vice versa, so split the way that copies the smaller.
-        // A packed ahead of time is free to share, so splitting columns then duplicates nothing.
+        RunParallel(packA, packB, c, ldc, m, n, k, accumulate, threads, path);
+    }
+
+    /// <summary>
+    /// Each thread takes a band of C and packs what it needs itself. Splitting by columns makes every
+    /// thread pack all of A (m * k) and vice versa, so split the way that copies the smaller; A packed
+    /// ahead of time is free to share, so splitting columns then duplicates nothing. (A method of its
+    /// own so the single-threaded path does not allocate the lambda's closure.)
+    /// </summary>
+    private static void RunParallel<TA, TB>(TA packA, TB packB, float* c, int ldc, int m, int n, int k,
+        bool accumulate, int threads, GemmPath path)
+        where TA : struct, IPackA
+        where TB : struct, IPackB
+    {
+        int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
         bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;

@@ -1,0 +1,40 @@
+// Steady-state kernel calls on one thread must not allocate: batch-1 inference calls them per
+// request, and per-call garbage would show up as GC pauses in the server's latency.
+using Mnist.ML.Kernels;
+
+namespace Mnist.ML.Tests.Kernels;
+
+[TestClass]
+public sealed class KernelAllocationTests
+{
+    [TestMethod]
+    public void SingleThreadedCallsAllocateNothingOnceWarm()
+    {
+        var random = new Random(9);
+        var g = new ConvGeometry(2, 32, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+        float[] input = KernelCases.RandomArray(random, g.InputLength), weight = KernelCases.RandomArray(random, g.WeightLength);
+        float[] bias = KernelCases.RandomArray(random, g.K), output = new float[g.OutputLength];
+        float[] dInput = new float[g.InputLength], dWeight = new float[g.WeightLength], dBias = new float[g.K];
+        float[] a = KernelCases.RandomArray(random, 70 * 90), b = KernelCases.RandomArray(random, 90 * 110), c = new float[70 * 110];
+        var pool = new ConvGeometry(2, 64, 14, 14, 64, 2, 2, StrideH: 2, StrideW: 2);
+        float[] pooled = new float[pool.N * pool.C * pool.OH * pool.OW];
+        int[] argmax = new int[pooled.Length];
+        float[] dPoolInput = new float[output.Length];
+
+        void Calls()
+        {
+            Gemm.Multiply(a, b, c, 70, 110, 90, false, true, false, maxThreads: 1, GemmPath.Auto);
+            Gemm.Multiply(a, b, c, 1, 110, 90, false, false, false, maxThreads: 1, GemmPath.Auto);
+            Conv2dKernel.Forward(input, weight, bias, output, g, maxThreads: 1);
+            Conv2dKernel.Backward(input, weight, output, dInput, dWeight, dBias, g, maxThreads: 1);
+            Pool2dKernel.MaxForward(output, pooled, argmax, pool);
+            Pool2dKernel.MaxBackward(pooled, argmax, dPoolInput);
+        }
+
+        Calls(); // grows this thread's scratch buffers
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Calls();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.AreEqual(0L, allocated, "bytes allocated by warm single-threaded kernel calls");
+    }
+}
