@@ -18,16 +18,19 @@ internal static class CliProcess
     /// <param name="args">Command-line arguments after the dll.</param>
     /// <param name="environment">Variables to set for the child (MNIST_MIRRORS is always cleared first).</param>
     /// <param name="whileRunning">Called with the child's process id once it started, e.g. to signal it.</param>
-    public static async Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null)
+    public static Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null) =>
+        RunCommandAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [CliDll, .. args], environment, whileRunning);
+
+    /// <summary>Runs <paramref name="command"/> (e.g. a wrapper around the tool) the way <see cref="RunAsync"/> runs the tool.</summary>
+    public static async Task<CliResult> RunCommandAsync(string command, string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(command)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = TestPaths.RepoRoot,
         };
-        start.ArgumentList.Add(CliDll);
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -87,6 +87,24 @@ public sealed class TrainCommandTests
     }
 
     [TestMethod]
+    [DataRow("false", true, DisplayName = "terminal: live bar")]
+    [DataRow("true", false, DisplayName = "terminal under CI=true: plain lines")]
+    public async Task AtATerminalTheProgressBarIsRedrawnInPlaceUnlessCi(string ci, bool live)
+    {
+        using var dir = new TempDir();
+        string train = string.Join(' ', "dotnet", CliProcess.CliDll, "train --arch lenet5 --epochs 1 --limit 600 --batch-size 16 --data", TestPaths.MnistDir, "--out", dir.Path);
+
+        // util-linux script(1) runs the tool on a pseudo-terminal, as a person would see it.
+        CliResult result = await CliProcess.RunCommandAsync("script", ["-qfec", train, "/dev/null"], new Dictionary<string, string> { ["CI"] = ci });
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        Assert.AreEqual(live, result.Stdout.Contains("\r1/1    [", StringComparison.Ordinal), result.ToString());
+        Assert.AreEqual(live, result.Stdout.Contains("\u001b[K", StringComparison.Ordinal), result.ToString());
+        Assert.AreEqual(!live, Regex.IsMatch(result.Stdout, @"^1/1 +(25|50|75)%", RegexOptions.Multiline), result.ToString());
+        Assert.MatchesRegex(new Regex(@"[\r\n](\u001b\[K)?1/1 +\d+\.\d{4} +\d+\.\d\d%"), result.Stdout, "the epoch row, after the bar is cleared");
+    }
+
+    [TestMethod]
     public async Task CtrlCKeepsTheCheckpointAndResumeFinishesTheRun()
     {
         using var dir = new TempDir();
