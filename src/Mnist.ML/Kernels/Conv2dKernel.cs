@@ -159,7 +159,7 @@ internal static unsafe class Conv2dKernel
     private static int ThreadsFor(in ConvGeometry g, int maxThreads)
     {
         long macs = (long)g.N * g.K * g.OH * g.OW * g.C * g.KH * g.KW;
-        return macs < Gemm.ParallelThreshold ? 1 : Math.Max(1, maxThreads);
+        return Gemm.ThreadsForWork(macs, maxThreads);
     }
 
     private static void Check(in ConvGeometry g, int inputLength, int weightLength, int outputLength)

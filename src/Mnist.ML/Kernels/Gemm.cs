@@ -150,7 +150,7 @@ internal static unsafe class Gemm
         path = Resolve(path);
 
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
-        int threads = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(maxThreads, Math.Max(mPanels, nPanels));
+        int threads = Math.Min(ThreadsForWork((long)m * n * k, maxThreads), Math.Max(mPanels, nPanels));
         if (threads <= 1)
         {
             RunRegion(packA, packB, c, ldc, 0, m, 0, n, k, accumulate, path);
@@ -191,6 +191,13 @@ internal static unsafe class Gemm
             }
         });
     }
+
+    /// <summary>
+    /// Threads worth using for this many multiply-adds: one below the threshold, then at most one per
+    /// half-threshold of work, so a many-core machine does not cut a mid-sized product into slivers.
+    /// </summary>
+    internal static int ThreadsForWork(long multiplyAdds, int maxThreads) =>
+        multiplyAdds < ParallelThreshold ? 1 : (int)Math.Clamp(multiplyAdds / (ParallelThreshold / 2), 1, Math.Max(1, maxThreads));
 
     internal static GemmPath Resolve(GemmPath path)
     {

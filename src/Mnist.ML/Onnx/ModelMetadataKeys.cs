@@ -13,7 +13,7 @@ internal static class ModelMetadataKeys
     /// <summary>Test accuracy, 0..1, invariant culture.</summary>
     public const string TestAccuracy = "test_accuracy";
 
-    /// <summary>Preprocessing contract version, e.g. "mnist-28x28-v1".</summary>
+    /// <summary>Preprocessing contract version, e.g. "mnist-preprocess/1".</summary>
     public const string Preprocessing = "preprocessing";
 
     /// <summary>Training options as text.</summary>
@@ -22,6 +22,7 @@ internal static class ModelMetadataKeys
     /// <summary>ISO 8601 UTC time training finished.</summary>
     public const string TrainedAt = "trained_at";
 
-    /// <summary>The preprocessing of Mnist.ML models: 1x28x28 float32, 0..1, ink bright on dark, digit in a 20x20 box centred by mass.</summary>
-    public const string MnistPreprocessing = "mnist-28x28-v1";
+    /// <summary>The preprocessing of Mnist.ML models: the version of <see cref="Imaging.MnistPreprocessor"/>'s pipeline
+    /// (1x28x28 float32, 0..1, ink bright on dark, digit in a 20x20 box centred by mass).</summary>
+    public const string MnistPreprocessing = Imaging.MnistPreprocessor.PreprocessingVersion;
 }

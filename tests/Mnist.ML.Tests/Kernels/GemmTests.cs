@@ -64,6 +64,16 @@ public sealed class GemmTests
     }
 
     [TestMethod]
+    public void ThreadCountFollowsTheWorkAndTheCap()
+    {
+        Assert.AreEqual(1, Gemm.ThreadsForWork(Gemm.ParallelThreshold - 1, 64));
+        Assert.AreEqual(2, Gemm.ThreadsForWork(Gemm.ParallelThreshold, 2));
+        Assert.AreEqual(1, Gemm.ThreadsForWork(Gemm.ParallelThreshold * 100, 1));
+        Assert.AreEqual(3, Gemm.ThreadsForWork(128L * 49 * 576, 64)); // cnn3 conv3 at batch 1 on a big machine
+        Assert.AreEqual(64, Gemm.ThreadsForWork(1024L * 1024 * 1024, 64));
+    }
+
+    [TestMethod]
     public void ZeroDepthClearsOrKeepsC()
     {
         float[] c = [1f, 2f, 3f, 4f, 5f, 6f];
