@@ -19,9 +19,6 @@ internal enum ExitCode
     /// <summary>Network failure: a mirror or URL could not be reached.</summary>
     Network = 4,
 
-    /// <summary>The command exists but is not wired to its library in this build (sysexits EX_UNAVAILABLE).</summary>
-    NotAvailable = 69,
-
     /// <summary>Cancelled with Ctrl+C (128 + SIGINT).</summary>
     Cancelled = 130,
 }

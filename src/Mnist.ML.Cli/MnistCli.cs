@@ -24,7 +24,6 @@ internal static class MnistCli
           2    invalid command line
           3    bad input or data (missing or malformed file, checksum mismatch)
           4    network failure (mirror or URL unreachable)
-          69   command not available in this build yet
           130  cancelled (Ctrl+C)
 
         Environment:

@@ -18,16 +18,19 @@ internal static class CliProcess
     /// <param name="args">Command-line arguments after the dll.</param>
     /// <param name="environment">Variables to set for the child (MNIST_MIRRORS is always cleared first).</param>
     /// <param name="whileRunning">Called with the child's process id once it started, e.g. to signal it.</param>
-    public static async Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null)
+    public static Task<CliResult> RunAsync(string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null) =>
+        RunCommandAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [CliDll, .. args], environment, whileRunning);
+
+    /// <summary>Runs <paramref name="command"/> (e.g. a wrapper around the tool) the way <see cref="RunAsync"/> runs the tool.</summary>
+    public static async Task<CliResult> RunCommandAsync(string command, string[] args, IDictionary<string, string>? environment = null, Func<int, Task>? whileRunning = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(command)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = TestPaths.RepoRoot,
         };
-        start.ArgumentList.Add(CliDll);
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -57,6 +60,27 @@ internal static class CliProcess
             throw new AssertFailedException($"mnist {string.Join(' ', args)} did not exit within 3 minutes.");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Sends Ctrl+C (SIGINT) to the process <paramref name="pid"/>, as a terminal would.</summary>
+    public static async Task InterruptAsync(int pid)
+    {
+        using var kill = Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Runs /usr/bin/python3 -c <paramref name="script"/> with <paramref name="args"/>; fails the test with its stderr when it fails.</summary>
+    public static void RunPython(string script, params string[] args)
+    {
+        var start = new ProcessStartInfo(TestPaths.SystemPython) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in new[] { "-c", script }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var python = Process.Start(start)!;
+        string error = python.StandardError.ReadToEnd();
+        python.WaitForExit();
+        Assert.AreEqual(0, python.ExitCode, "python3 failed (python3-pil missing? scripts/install-test-deps.sh installs it): " + error);
     }
 
     private static string FindCliDll()

@@ -24,8 +24,11 @@ internal static class ServeCommand
             {
                 throw new FileNotFoundException($"Config file {config} does not exist.", config);
             }
-            // Fail here, with one line, rather than on the first request.
-            ModelLoader.Load(model);
+            // Fail here, with one line, rather than on the first request; a config file may name the model itself.
+            if (model is not null || config is null)
+            {
+                ModelLoader.Load(model);
+            }
 
             var args = new List<string>();
             if (parse.GetValue(Urls) is { } urls)

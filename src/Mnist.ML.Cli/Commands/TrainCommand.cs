@@ -1,11 +1,9 @@
-// `mnist train`: parses the options and runs MnistTrainer with a progress view; writes the model,
-// its checkpoint, metrics.csv and the learning curve. Ctrl+C keeps the last finished epoch.
+// `mnist train`: parses the options into MnistTrainerOptions and runs a TrainingSession: progress,
+// checkpoint, metrics.csv, learning curve, then the ONNX export with its model card.
 using System.CommandLine;
-using System.Globalization;
-using Mnist.ML.Cli.Output;
 using Mnist.ML.Cli.Reports;
+using Mnist.ML.Cli.Training;
 using Mnist.ML.Trainer.Data;
-using Mnist.ML.Trainer.Export;
 using Mnist.ML.Trainer.Layers;
 using Mnist.ML.Trainer.Optim;
 using Mnist.ML.Trainer.Training;
@@ -73,84 +71,31 @@ internal static class TrainCommand
 
     private static async Task<ExitCode> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        TextWriter output = parse.InvocationConfiguration.Output;
-        string arch = parse.GetValue(Arch)!;
-        int epochs = parse.GetValue(Epochs);
         string? resume = parse.GetValue(Resume);
-        var run = TrainingRunFiles.Create(parse.GetValue(Out)!, arch, epochs, parse.GetValue(BatchSize), resume);
-
-        DigitDataset data = MnistDataset.LoadTrain(parse.GetValue(Data)!);
-        if (parse.GetValue(Limit) is int limit)
-        {
-            data = data.Take(limit);
-        }
+        var files = TrainingRunFiles.Create(parse.GetValue(Out)!, parse.GetValue(Arch)!, parse.GetValue(Epochs), parse.GetValue(BatchSize), resume);
         var options = new MnistTrainerOptions
         {
-            Architecture = arch,
-            Epochs = epochs,
+            Architecture = parse.GetValue(Arch)!,
+            Epochs = parse.GetValue(Epochs),
             BatchSize = parse.GetValue(BatchSize),
             ValidationFraction = parse.GetValue(Validation),
             Augment = parse.GetValue(Augment),
             Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(Optimizer)!, ignoreCase: true),
             LearningRate = parse.GetValue(LearningRate),
             Seed = parse.GetValue(Seed),
-            CheckpointPath = run.Checkpoint,
+            CheckpointPath = files.Checkpoint,
             ResumeFrom = resume,
         };
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"training {arch} on {data.Count:N0} images ({options.ValidationFraction * 100:0.#}% held out for validation), {epochs} epochs, batch {options.BatchSize}, {options.Optimizer} lr {options.LearningRate:G3}{(resume is null ? "" : $", resuming from {resume}")}"));
-
-        // Rewritten after every epoch, so an interrupted run keeps what it finished.
-        List<EpochMetrics> history = resume is null ? [] : MetricsCsv.Read(run.Metrics);
-        var view = new TrainingProgressView(output, Terminal.IsInteractive(output), epoch =>
+        DigitDataset data = MnistDataset.LoadTrain(parse.GetValue(Data)!);
+        if (parse.GetValue(Limit) is int limit)
         {
-            history.RemoveAll(row => row.Epoch >= epoch.Epoch);
-            history.Add(epoch);
-            MetricsCsv.Write(run.Metrics, history);
-        });
-        TrainingResult result;
-        try
-        {
-            result = await new MnistTrainer(options).TrainAsync(data, view, cancellationToken).ConfigureAwait(false);
+            data = data.Take(limit);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            view.Close();
-            if (history.Count == 0)
-            {
-                throw new CliException(ExitCode.Cancelled, "cancelled before the first epoch finished; nothing was saved.");
-            }
-            LearningCurveSvg.Write(run.Curve, run.Title, history);
-            throw new CliException(ExitCode.Cancelled,
-                $"cancelled; the checkpoint {run.Checkpoint} holds epoch {history[^1].Epoch} of {epochs}. Continue with the same options plus --resume {run.Checkpoint}");
-        }
-        LearningCurveSvg.Write(run.Curve, run.Title, history);
 
-        // The model card's accuracy is measured on the 10,000 test images, which training never sees.
-        string testImages = Path.Combine(parse.GetValue(Data)!, MnistFiles.TestImages);
-        EvaluationResult? test = File.Exists(testImages) ? MnistTrainer.Evaluate(result.Network, MnistDataset.LoadTest(parse.GetValue(Data)!)) : null;
-        OnnxExporter.Export(result.Network, run.Model, new OnnxExportOptions
-        {
-            ModelCard = new ModelCard
-            {
-                TestAccuracy = test?.Accuracy,
-                TrainingDataSha256 = ModelCard.HashOf(data),
-                TrainingOptions = options.ToString(),
-                TrainedAt = DateTimeOffset.UtcNow,
-            },
-        });
-
-        output.WriteLine($"model       {run.Model}");
-        output.WriteLine($"checkpoint  {run.Checkpoint}");
-        output.WriteLine($"metrics     {run.Metrics}");
-        output.WriteLine($"curve       {run.Curve}");
-        if (result.Validation is { } validation)
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation  accuracy {validation.Accuracy * 100:F2}%, loss {validation.Loss:F4} on {validation.Count:N0} images"));
-        }
-        output.WriteLine(test is null
-            ? $"test        skipped: {testImages} not found"
-            : string.Create(CultureInfo.InvariantCulture, $"test        accuracy {test.Accuracy * 100:F2}%, loss {test.Loss:F4} on {test.Count:N0} images"));
+        var session = new TrainingSession(files, options, parse.InvocationConfiguration.Output);
+        TrainingResult result = await session.TrainAsync(data, cancellationToken).ConfigureAwait(false);
+        EvaluationResult? test = session.Export(result, data, parse.GetValue(Data)!);
+        session.WriteSummary(result, test);
         return ExitCode.Ok;
     }
 

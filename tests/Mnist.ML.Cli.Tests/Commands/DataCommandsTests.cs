@@ -117,8 +117,7 @@ public sealed class DataCommandsTests
             CliResult result = await CliProcess.RunAsync(["data", "fetch", "--dir", dir.Path], env, async pid =>
             {
                 Assert.IsTrue(await requested.WaitAsync(TimeSpan.FromMinutes(2)), "the CLI never reached the mirror");
-                using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await kill.WaitForExitAsync();
+                await CliProcess.InterruptAsync(pid);
             });
 
             Assert.AreEqual(130, result.ExitCode, result.ToString());
