@@ -7,13 +7,6 @@ using Mnist.ML.Testing;
 
 namespace Mnist.ML.Tests.Imaging;
 
-[TestClass]
-public static class TestImagesCleanup
-{
-    [AssemblyCleanup]
-    public static void Cleanup() => TestImages.DeleteTempDirs();
-}
-
 internal sealed record TestImage(string Name, string Path, string Compare, string? ReferencePath);
 
 internal static class TestImages
