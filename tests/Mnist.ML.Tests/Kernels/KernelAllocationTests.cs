@@ -20,12 +20,19 @@ public sealed class KernelAllocationTests
         float[] pooled = new float[pool.N * pool.C * pool.OH * pool.OW];
         int[] argmax = new int[pooled.Length];
         float[] dPoolInput = new float[output.Length];
+        var first = new ConvGeometry(1, 1, 28, 28, 6, 5, 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2); // direct path
+        float[] firstInput = KernelCases.RandomArray(random, first.InputLength), firstWeight = KernelCases.RandomArray(random, first.WeightLength);
+        float[] firstOutput = new float[first.OutputLength];
+        ConvWeights packedFirst = Conv2dKernel.PackWeights(firstWeight, first), packed = Conv2dKernel.PackWeights(weight, g);
 
         void Calls()
         {
             Gemm.Multiply(a, b, c, 70, 110, 90, false, true, false, maxThreads: 1, GemmPath.Auto);
             Gemm.Multiply(a, b, c, 1, 110, 90, false, false, false, maxThreads: 1, GemmPath.Auto);
             Conv2dKernel.Forward(input, weight, bias, output, g, maxThreads: 1);
+            Conv2dKernel.Forward(input, packed, bias, output, g, relu: true, maxThreads: 1);
+            Conv2dKernel.Forward(firstInput, firstWeight, bias.AsSpan(0, 6), firstOutput, first, maxThreads: 1);
+            Conv2dKernel.Forward(firstInput, packedFirst, bias.AsSpan(0, 6), firstOutput, first, relu: true, maxThreads: 1);
             Conv2dKernel.Backward(input, weight, output, dInput, dWeight, dBias, g, maxThreads: 1);
             Pool2dKernel.MaxForward(output, pooled, argmax, pool);
             Pool2dKernel.MaxBackward(pooled, argmax, dPoolInput);
