@@ -59,7 +59,7 @@ public sealed class Conv2dKernelTests
         var failures = new List<string>();
         int direct = 0;
         for (int w = 1; w <= 40; w++)
-            foreach (var (c, k, kh, kw) in new[] { (1, 6, 5, 5), (1, 7, 3, 3), (2, 5, 3, 2), (3, 13, 1, 3), (6, 16, 5, 5) })
+            foreach (var (c, k, kh, kw) in new[] { (1, 6, 5, 5), (1, 7, 4, 4), (2, 5, 3, 3), (3, 13, 2, 3), (6, 16, 5, 5) })
             {
                 var g = new ConvGeometry(2, c, 3 + w % 5, w, k, kh, kw, PadTop: kh / 2, PadLeft: w % 3, PadBottom: (kh - 1) / 2, PadRight: kw - 1);
                 if (Conv2dKernel.UsesDirect(g)) direct++;
