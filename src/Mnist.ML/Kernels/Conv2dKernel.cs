@@ -9,7 +9,11 @@
 // col is never stored: the GEMM's B packers (Im2ColPackB, Im2ColTransposedPackB) read its panels
 // straight from the image, which saves a full write and re-read of col and lets each GEMM thread
 // build only its own columns. The weights (and weight^T) are packed once per call and shared by
-// all images and threads. A 1x1 stride-1 unpadded convolution is a plain GEMM on the image.
+// all images and threads (or once at plan time: PackWeights, which the ONNX executor uses). A 1x1
+// stride-1 unpadded convolution is a plain GEMM on the image. Stride-1 layers with a shallow
+// receptive field (16 <= C*KH*KW <= 160: LeNet-5's layers) skip im2col and run a direct AVX2 kernel
+// on a zero-padded copy of the image (ForwardImageDirect). Forward can apply ReLU to its output
+// (ONNX Conv -> Relu fused by the executor).
 // Batches of at least as many images as threads run one image per thread with a single-threaded
 // GEMM; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
 // Workspaces are per-thread pinned scratch: steady-state calls allocate nothing except what
