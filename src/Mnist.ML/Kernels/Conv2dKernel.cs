@@ -16,8 +16,9 @@
 // (ONNX Conv -> Relu fused by the executor).
 // Batches of at least as many images as threads run one image per thread with a single-threaded
 // GEMM; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
-// Workspaces are per-thread pinned scratch: steady-state calls allocate nothing except what
-// Parallel.For needs and, in a threaded backward, pooled per-thread dWeight partials.
+// Workspaces are per-thread pinned scratch: steady-state forward calls allocate nothing, threaded or
+// not (KernelParallel); a threaded backward allocates what Parallel.For needs and pools its
+// per-thread dWeight partials.
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -114,16 +115,36 @@ internal static unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>Contiguous runs of images per thread, each with a single-threaded GEMM. (Its own
-    /// method so that other paths do not allocate the lambda's closure.)</summary>
+    /// <summary>Contiguous runs of images per thread, each with a single-threaded GEMM (or direct kernel).</summary>
     private static void ForwardBatchParallel(float* x, float* packed, bool direct, float* b, float* y, ConvGeometry g, bool relu, int threads)
     {
-        nint xa = (nint)x, pa = (nint)packed, ba = (nint)b, ya = (nint)y;
-        Parallel.For(0, threads, t =>
+        ForwardBatch batch = ForwardBatch.Cached ?? new ForwardBatch();
+        ForwardBatch.Cached = null; // a nested call (none today) would allocate its own
+        (batch.X, batch.Packed, batch.Bias, batch.Y) = ((nint)x, (nint)packed, (nint)b, (nint)y);
+        (batch.Direct, batch.G, batch.Relu) = (direct, g, relu);
+        try
         {
-            for (int n = t * g.N / threads; n < (t + 1) * g.N / threads; n++)
-                ForwardImage((float*)xa, (float*)pa, direct, (float*)ba, (float*)ya, g, n, relu, 1);
-        });
+            KernelParallel.Run(batch, threads);
+        }
+        finally
+        {
+            ForwardBatch.Cached = batch;
+        }
+    }
+
+    /// <summary>The per-thread part of ForwardBatchParallel; cached per calling thread, so a threaded call allocates nothing once warm.</summary>
+    private sealed class ForwardBatch : IParallelBody
+    {
+        [ThreadStatic] internal static ForwardBatch? Cached;
+        internal nint X, Packed, Bias, Y;
+        internal bool Direct, Relu;
+        internal ConvGeometry G;
+
+        public void Invoke(int t, int parts)
+        {
+            for (int n = t * G.N / parts; n < (t + 1) * G.N / parts; n++)
+                ForwardImage((float*)X, (float*)Packed, Direct, (float*)Bias, (float*)Y, G, n, Relu, 1);
+        }
     }
 
     public static void Backward(

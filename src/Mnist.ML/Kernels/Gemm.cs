@@ -17,7 +17,8 @@
 // ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
 // their valid part is written back; a last panel at most 8 columns wide uses a half-width kernel.
 // Vector-matrix products (m or n == 1) skip packing altogether. Above ParallelThreshold the
-// product is split into column (or row) bands, one per thread, each packing what it reads.
+// product is split into column (or row) bands, one per thread, each packing what it reads
+// (KernelParallel: the caller takes a band too; nothing is allocated per call once warm).
 // Thread-safe: pack buffers are per-thread scratch (Scratch), so concurrent callers do not share.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -175,21 +176,62 @@ internal static unsafe class Gemm
         bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
         bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
-        nint cAddress = (nint)c;
-        Parallel.For(0, threads, t =>
+        Band<TA, TB> band = Band<TA, TB>.Rent();
+        band.Set(packA, packB, c, ldc, m, n, k, accumulate, path, splitColumns, panelsPerThread);
+        try
         {
-            float* cc = (float*)cAddress;
-            if (splitColumns)
+            KernelParallel.Run(band, threads);
+        }
+        finally
+        {
+            Band<TA, TB>.Return(band);
+        }
+    }
+
+    /// <summary>One thread's band of C: columns [t * panels * NR, ...) or rows likewise. Instances are
+    /// cached per calling thread, so a threaded call allocates nothing once warm.</summary>
+    private sealed class Band<TA, TB> : IParallelBody
+        where TA : struct, IPackA
+        where TB : struct, IPackB
+    {
+        [ThreadStatic] private static Band<TA, TB>? cached;
+        private TA _packA;
+        private TB _packB;
+        private float* _c;
+        private int _ldc, _m, _n, _k, _panelsPerThread;
+        private bool _accumulate, _splitColumns;
+        private GemmPath _path;
+
+        // A nested call on the same thread (not made today) would find the cache empty and allocate.
+        public static Band<TA, TB> Rent()
+        {
+            Band<TA, TB>? band = cached;
+            cached = null;
+            return band ?? new Band<TA, TB>();
+        }
+
+        public static void Return(Band<TA, TB> band) => cached = band;
+
+        public void Set(TA packA, TB packB, float* c, int ldc, int m, int n, int k, bool accumulate, GemmPath path, bool splitColumns, int panelsPerThread)
+        {
+            _c = c;
+            (_packA, _packB, _ldc, _m, _n, _k) = (packA, packB, ldc, m, n, k);
+            (_accumulate, _path, _splitColumns, _panelsPerThread) = (accumulate, path, splitColumns, panelsPerThread);
+        }
+
+        public void Invoke(int t, int parts)
+        {
+            if (_splitColumns)
             {
-                int j0 = t * panelsPerThread * NR, j1 = Math.Min(n, j0 + panelsPerThread * NR);
-                if (j0 < j1) RunRegion(packA, packB, cc, ldc, 0, m, j0, j1, k, accumulate, path);
+                int j0 = t * _panelsPerThread * NR, j1 = Math.Min(_n, j0 + _panelsPerThread * NR);
+                if (j0 < j1) RunRegion(_packA, _packB, _c, _ldc, 0, _m, j0, j1, _k, _accumulate, _path);
             }
             else
             {
-                int i0 = t * panelsPerThread * MR, i1 = Math.Min(m, i0 + panelsPerThread * MR);
-                if (i0 < i1) RunRegion(packA, packB, cc, ldc, i0, i1, 0, n, k, accumulate, path);
+                int i0 = t * _panelsPerThread * MR, i1 = Math.Min(_m, i0 + _panelsPerThread * MR);
+                if (i0 < i1) RunRegion(_packA, _packB, _c, _ldc, i0, i1, 0, _n, _k, _accumulate, _path);
             }
-        });
+        }
     }
 
     /// <summary>
