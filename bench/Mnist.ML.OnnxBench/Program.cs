@@ -1,6 +1,6 @@
 // Measures the managed ONNX executor the way scripts/bench-onnx.sh measures ONNX Runtime:
-//   batch-1 latency: median of 2000 single-image runs (after 300 warm-up runs);
-//   batch-256 throughput: images per second over 30 runs (after 5 warm-up runs), best of 3 rounds.
+//   batch-1 latency: median of 2000 single-image runs (after 300 warm-up runs and at least 2 s);
+//   batch-256 throughput: images per second over 30 runs (after 5 warm-up runs and at least 1 s), best of 3 rounds.
 // Also, for a shared machine: batch-1 mean CPU time of the calling thread (Linux; meaningful at 1
 // thread, where no other thread works for the call) and bytes allocated per batch-1 call (all
 // threads; the returned tensors included).
@@ -22,7 +22,11 @@ var model = OnnxModel.Load(modelPath);
 
 const int Warmup = 300, Runs = 2000;
 var times = new double[Runs];
-for (int i = 0; i < Warmup; i++) model.Run(images.AsSpan(i % 1024 * 784, 784), [1, 1, 28, 28]);
+// At least Warmup runs and 2 s: .NET recompiles hot methods with full optimisation only after they
+// have been called 30 times and ~100 ms passed without new methods, so 300 quick runs (~10 ms) can
+// leave the timed runs on unoptimised tier-0 code (medians then jump 2-3x from run to run).
+var warm = Stopwatch.StartNew();
+for (int i = 0; i < Warmup || warm.ElapsedMilliseconds < 2000; i++) model.Run(images.AsSpan(i % 1024 * 784, 784), [1, 1, 28, 28]);
 for (int i = 0; i < Runs; i++)
 {
     long start = Stopwatch.GetTimestamp();
@@ -40,7 +44,8 @@ for (int i = 0; i < Runs; i++) model.Run(images.AsSpan(i % 1024 * 784, 784), [1,
 long allocPerCall = (GC.GetTotalAllocatedBytes(precise: true) - allocStart) / Runs;
 
 const int Batch = 256;
-for (int i = 0; i < 5; i++) model.Run(images.AsSpan(i % 4 * Batch * 784, Batch * 784), [Batch, 1, 28, 28]);
+warm.Restart();
+for (int i = 0; i < 5 || warm.ElapsedMilliseconds < 1000; i++) model.Run(images.AsSpan(i % 4 * Batch * 784, Batch * 784), [Batch, 1, 28, 28]);
 double best = 0;
 for (int round = 0; round < 3; round++)
 {
