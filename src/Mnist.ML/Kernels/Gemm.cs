@@ -35,7 +35,7 @@ internal unsafe interface IPackA
 {
     void Pack(float* dst, int i0, int mc, int p0, int kc);
 
-    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of KC) when A was
+    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of SliceDepth(k)) when A was
     /// packed ahead of time (see <see cref="PrepackedA"/>), else null and the driver calls Pack.</summary>
     float* Prepacked(int i0, int p0, int kc);
 }
@@ -51,8 +51,23 @@ internal static unsafe class Gemm
     /// <summary>Micro-tile: MR rows x NR columns of C held in registers (AVX2: 6 x 2 Vector256 = 12 accumulators).</summary>
     internal const int MR = 6, NR = 16;
 
-    // KC x NR floats of B (16 KiB) stay in L1 while MC x KC of A (96 KiB) streams from L2.
-    private const int KC = 256, MC = 96, NC = 2048;
+    // KC x NR floats of B (KC = SliceDepth(k) <= 320: <= 20 KiB) stay in L1 while MC x KC of A
+    // (<= 120 KiB) streams from L2.
+    private const int MC = 96, NC = 2048;
+
+    /// <summary>
+    /// Depth of the K slices for a product of depth k: equal slices of at most KCMax, so that cnn3's
+    /// K = 288 and 576 run as one and two slices of 288 instead of 256 + 32 and 256 + 256 + 64 (a
+    /// thin last slice pays a full pass over the C tiles for few FMAs). 320 keeps a B panel (16 x 320
+    /// floats) plus an A panel (6 x 320) at 28 KB, inside a 32 KB L1.
+    /// </summary>
+    internal static int SliceDepth(int k)
+    {
+        const int KCMax = 320;
+        if (k <= KCMax) return Math.Max(1, k);
+        int slices = (k + KCMax - 1) / KCMax;
+        return (k + slices - 1) / slices;
+    }
 
     /// <summary>
     /// Below this many multiply-adds (m * n * k, ~50 us on one core) one thread does it all: waking a
@@ -174,7 +189,7 @@ internal static unsafe class Gemm
     {
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
-        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
+        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, SliceDepth(k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
         Band<TA, TB> band = Band<TA, TB>.Rent();
         band.Set(packA, packB, c, ldc, m, n, k, accumulate, path, splitColumns, panelsPerThread);
@@ -258,7 +273,7 @@ internal static unsafe class Gemm
         where TA : struct, IPackA
         where TB : struct, IPackB
     {
-        int kcMax = Math.Min(KC, k);
+        int kcMax = SliceDepth(k);
         int ncMax = Math.Min(NC, RoundUp(j1 - j0, NR));
         int mcMax = Math.Min(MC, RoundUp(i1 - i0, MR));
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
@@ -267,9 +282,9 @@ internal static unsafe class Gemm
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(kcMax, k - pc);
                 // Only the first K slice may overwrite C; later slices add to it.
                 bool add = accumulate || pc > 0;
                 packB.Pack(bp, pc, kc, jc, nc);
@@ -310,16 +325,17 @@ internal static unsafe class Gemm
     internal static long PackedALength(int m, int k) => (long)RoundUp(m, MR) * k;
 
     /// <summary>
-    /// Packs all of op(A) once, KC slice after KC slice, in the layout the driver reads, so a matrix
+    /// Packs all of op(A) once, K slice after K slice (SliceDepth), in the layout the driver reads, so a matrix
     /// used many times (convolution weights across the images of a batch) is packed once per call.
     /// </summary>
     internal static PrepackedA PackAll<TA>(TA packA, float* dst, int m, int k)
         where TA : struct, IPackA
     {
         int mPadded = RoundUp(m, MR);
-        for (int pc = 0; pc < k; pc += KC)
+        int depth = SliceDepth(k);
+        for (int pc = 0; pc < k; pc += depth)
         {
-            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(KC, k - pc));
+            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(depth, k - pc));
         }
         return new PrepackedA(dst, mPadded);
     }
