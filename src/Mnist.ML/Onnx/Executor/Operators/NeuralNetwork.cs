@@ -88,6 +88,10 @@ internal abstract class WindowOp : Operator
 
 internal sealed class ConvOp : WindowOp
 {
+    private sealed record PackedWeights(float[] From, ConvWeights Packed);
+
+    private PackedWeights? _lastPacked;
+
     public ConvOp(NodeProto node, int opset) : base(node, opset)
     {
         Known("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
@@ -110,8 +114,12 @@ internal sealed class ConvOp : WindowOp
         bool hasBias = b is not null;
         if (w.Constant?.Floats is not { } weights)
             return NodePlan.Compute(shape, (in StepIO io) => Conv2dKernel.Forward(io.In(0), io.In(1), hasBias ? io.In(2) : default, io.Out(0), g));
-        // Constant weights (every exported model): packed once here instead of on every call.
-        ConvWeights packed = Conv2dKernel.PackWeights(weights, g);
+        // Constant weights (every exported model): packed once here instead of on every call, and
+        // shared by the plans of every batch size (packing does not depend on N).
+        PackedWeights? last = _lastPacked; // one reference read: plans built concurrently may both pack, either result is right
+        ConvWeights packed = last is not null && ReferenceEquals(last.From, weights) && last.Packed.Fits(g)
+            ? last.Packed : Conv2dKernel.PackWeights(weights, g);
+        _lastPacked = new PackedWeights(weights, packed);
         return NodePlan.Compute(shape,
             (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
             withRelu: (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads));
