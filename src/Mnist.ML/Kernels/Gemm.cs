@@ -17,7 +17,8 @@
 // ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
 // their valid part is written back; a last panel at most 8 columns wide uses a half-width kernel.
 // Vector-matrix products (m or n == 1) skip packing altogether. Above ParallelThreshold the
-// product is split into column (or row) bands, one per thread, each packing what it reads.
+// product is split into column (or row) bands, one per thread, each packing what it reads
+// (KernelParallel: the caller takes a band too; nothing is allocated per call once warm).
 // Thread-safe: pack buffers are per-thread scratch (Scratch), so concurrent callers do not share.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -34,7 +35,7 @@ internal unsafe interface IPackA
 {
     void Pack(float* dst, int i0, int mc, int p0, int kc);
 
-    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of KC) when A was
+    /// <summary>The block starting at row i0 (a multiple of MR), depth p0 (a multiple of SliceDepth(k)) when A was
     /// packed ahead of time (see <see cref="PrepackedA"/>), else null and the driver calls Pack.</summary>
     float* Prepacked(int i0, int p0, int kc);
 }
@@ -50,8 +51,23 @@ internal static unsafe class Gemm
     /// <summary>Micro-tile: MR rows x NR columns of C held in registers (AVX2: 6 x 2 Vector256 = 12 accumulators).</summary>
     internal const int MR = 6, NR = 16;
 
-    // KC x NR floats of B (16 KiB) stay in L1 while MC x KC of A (96 KiB) streams from L2.
-    private const int KC = 256, MC = 96, NC = 2048;
+    // KC x NR floats of B (KC = SliceDepth(k) <= 320: <= 20 KiB) stay in L1 while MC x KC of A
+    // (<= 120 KiB) streams from L2.
+    private const int MC = 96, NC = 2048;
+
+    /// <summary>
+    /// Depth of the K slices for a product of depth k: equal slices of at most KCMax, so that cnn3's
+    /// K = 288 and 576 run as one and two slices of 288 instead of 256 + 32 and 256 + 256 + 64 (a
+    /// thin last slice pays a full pass over the C tiles for few FMAs). 320 keeps a B panel (16 x 320
+    /// floats) plus an A panel (6 x 320) at 28 KB, inside a 32 KB L1.
+    /// </summary>
+    internal static int SliceDepth(int k)
+    {
+        const int KCMax = 320;
+        if (k <= KCMax) return Math.Max(1, k);
+        int slices = (k + KCMax - 1) / KCMax;
+        return (k + slices - 1) / slices;
+    }
 
     /// <summary>
     /// Below this many multiply-adds (m * n * k, ~50 us on one core) one thread does it all: waking a
@@ -173,23 +189,64 @@ internal static unsafe class Gemm
     {
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
-        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, Math.Min(KC, k)) != null);
+        bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, SliceDepth(k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
-        nint cAddress = (nint)c;
-        Parallel.For(0, threads, t =>
+        Band<TA, TB> band = Band<TA, TB>.Rent();
+        band.Set(packA, packB, c, ldc, m, n, k, accumulate, path, splitColumns, panelsPerThread);
+        try
         {
-            float* cc = (float*)cAddress;
-            if (splitColumns)
+            KernelParallel.Run(band, threads);
+        }
+        finally
+        {
+            Band<TA, TB>.Return(band);
+        }
+    }
+
+    /// <summary>One thread's band of C: columns [t * panels * NR, ...) or rows likewise. Instances are
+    /// cached per calling thread, so a threaded call allocates nothing once warm.</summary>
+    private sealed class Band<TA, TB> : IParallelBody
+        where TA : struct, IPackA
+        where TB : struct, IPackB
+    {
+        [ThreadStatic] private static Band<TA, TB>? cached;
+        private TA _packA;
+        private TB _packB;
+        private float* _c;
+        private int _ldc, _m, _n, _k, _panelsPerThread;
+        private bool _accumulate, _splitColumns;
+        private GemmPath _path;
+
+        // A nested call on the same thread (not made today) would find the cache empty and allocate.
+        public static Band<TA, TB> Rent()
+        {
+            Band<TA, TB>? band = cached;
+            cached = null;
+            return band ?? new Band<TA, TB>();
+        }
+
+        public static void Return(Band<TA, TB> band) => cached = band;
+
+        public void Set(TA packA, TB packB, float* c, int ldc, int m, int n, int k, bool accumulate, GemmPath path, bool splitColumns, int panelsPerThread)
+        {
+            _c = c;
+            (_packA, _packB, _ldc, _m, _n, _k) = (packA, packB, ldc, m, n, k);
+            (_accumulate, _path, _splitColumns, _panelsPerThread) = (accumulate, path, splitColumns, panelsPerThread);
+        }
+
+        public void Invoke(int t, int parts)
+        {
+            if (_splitColumns)
             {
-                int j0 = t * panelsPerThread * NR, j1 = Math.Min(n, j0 + panelsPerThread * NR);
-                if (j0 < j1) RunRegion(packA, packB, cc, ldc, 0, m, j0, j1, k, accumulate, path);
+                int j0 = t * _panelsPerThread * NR, j1 = Math.Min(_n, j0 + _panelsPerThread * NR);
+                if (j0 < j1) RunRegion(_packA, _packB, _c, _ldc, 0, _m, j0, j1, _k, _accumulate, _path);
             }
             else
             {
-                int i0 = t * panelsPerThread * MR, i1 = Math.Min(m, i0 + panelsPerThread * MR);
-                if (i0 < i1) RunRegion(packA, packB, cc, ldc, i0, i1, 0, n, k, accumulate, path);
+                int i0 = t * _panelsPerThread * MR, i1 = Math.Min(_m, i0 + _panelsPerThread * MR);
+                if (i0 < i1) RunRegion(_packA, _packB, _c, _ldc, i0, i1, 0, _n, _k, _accumulate, _path);
             }
-        });
+        }
     }
 
     /// <summary>
@@ -216,7 +273,7 @@ internal static unsafe class Gemm
         where TA : struct, IPackA
         where TB : struct, IPackB
     {
-        int kcMax = Math.Min(KC, k);
+        int kcMax = SliceDepth(k);
         int ncMax = Math.Min(NC, RoundUp(j1 - j0, NR));
         int mcMax = Math.Min(MC, RoundUp(i1 - i0, MR));
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
@@ -225,9 +282,9 @@ internal static unsafe class Gemm
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = 0; pc < k; pc += kcMax)
             {
-                int kc = Math.Min(KC, k - pc);
+                int kc = Math.Min(kcMax, k - pc);
                 // Only the first K slice may overwrite C; later slices add to it.
                 bool add = accumulate || pc > 0;
                 packB.Pack(bp, pc, kc, jc, nc);
@@ -268,16 +325,17 @@ internal static unsafe class Gemm
     internal static long PackedALength(int m, int k) => (long)RoundUp(m, MR) * k;
 
     /// <summary>
-    /// Packs all of op(A) once, KC slice after KC slice, in the layout the driver reads, so a matrix
+    /// Packs all of op(A) once, K slice after K slice (SliceDepth), in the layout the driver reads, so a matrix
     /// used many times (convolution weights across the images of a batch) is packed once per call.
     /// </summary>
     internal static PrepackedA PackAll<TA>(TA packA, float* dst, int m, int k)
         where TA : struct, IPackA
     {
         int mPadded = RoundUp(m, MR);
-        for (int pc = 0; pc < k; pc += KC)
+        int depth = SliceDepth(k);
+        for (int pc = 0; pc < k; pc += depth)
         {
-            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(KC, k - pc));
+            packA.Pack(dst + (long)pc * mPadded, 0, m, pc, Math.Min(depth, k - pc));
         }
         return new PrepackedA(dst, mPadded);
     }

@@ -20,8 +20,52 @@ internal static class Pool2dKernel
     {
         Check(g, input.Length, output.Length);
         if (!argmax.IsEmpty && argmax.Length < output.Length) throw new ArgumentException($"argmax holds {argmax.Length} values, the pool needs {output.Length}.");
-        if (IsTwoByTwo(g)) MaxForward2x2(input, output, argmax, g);
+        if (IsTwoByTwo(g)) MaxForward2x2(input, output, argmax, g, KernelOptions.MaxThreads);
         else MaxForwardGeneral(input, output, argmax, g);
+    }
+
+    /// <summary>
+    /// Input floats below which one thread pools alone. A batch of LeNet-5/cnn3 images is 0.1-6 M
+    /// floats (memory-bound, ~1 float/ns), so only batches pay for the hand-off; batch 1 never splits.
+    /// </summary>
+    internal const long ParallelThreshold = 1L << 18;
+
+    /// <summary>2x2 max pool with an explicit thread budget (tests): planes (n, c) are split in
+    /// contiguous runs, one per thread; each output and argmax cell is written by exactly one thread.</summary>
+    internal static unsafe void MaxForward2x2(ReadOnlySpan<float> input, Span<float> output, Span<int> argmax, in ConvGeometry g, int maxThreads)
+    {
+        int planes = g.N * g.C;
+        int threads = (long)planes * g.H * g.W < ParallelThreshold ? 1 : Math.Min(Math.Max(1, maxThreads), planes);
+        if (threads <= 1)
+        {
+            MaxForward2x2(input, output, argmax, g);
+            return;
+        }
+        fixed (float* x = input, y = output)
+        fixed (int* am = argmax)
+        {
+            MaxForward2x2Parallel((nint)x, (nint)y, (nint)am, input.Length, output.Length, argmax.Length, g, planes, threads);
+        }
+    }
+
+    // Its own method so the single-threaded path does not allocate the lambda's closure.
+    private static unsafe void MaxForward2x2Parallel(nint x, nint y, nint am, int inputLength, int outputLength, int argmaxLength,
+        ConvGeometry g, int planes, int threads)
+    {
+        int planeIn = g.H * g.W, planeOut = g.OH * g.OW;
+        Parallel.For(0, threads, t =>
+        {
+            int p0 = (int)((long)t * planes / threads), p1 = (int)((long)(t + 1) * planes / threads);
+            if (p0 >= p1) return;
+            // Pool planes [p0, p1) as their own batch, then shift the argmax back to whole-tensor indices.
+            var part = g with { N = 1, C = p1 - p0 };
+            var partInput = new ReadOnlySpan<float>((float*)x + (long)p0 * planeIn, (p1 - p0) * planeIn);
+            var partOutput = new Span<float>((float*)y + (long)p0 * planeOut, (p1 - p0) * planeOut);
+            Span<int> partArgmax = argmaxLength == 0 ? default : new Span<int>((int*)am + (long)p0 * planeOut, (p1 - p0) * planeOut);
+            MaxForward2x2(partInput, partOutput, partArgmax, part);
+            int shift = p0 * planeIn;
+            for (int i = 0; i < partArgmax.Length; i++) partArgmax[i] += shift;
+        });
     }
 
     /// <summary>2x2 stride-2 max: candidates in the general loop's order (row 0 left, right, row 1

@@ -49,6 +49,61 @@ public sealed class Conv2dKernelTests
         Assert.IsNull(KernelCases.CheckConvBackward(g, withDInput: true, withDBias: true, threads: 2));
     }
 
+    /// <summary>
+    /// The direct kernel (stride 1, shallow receptive field) over every output width 1..40 (all 16-column
+    /// block remainders and masked stores), channel counts around its 6-channel block, asymmetric pads.
+    /// </summary>
+    [TestMethod]
+    public void DirectPathMatchesNaiveOverWidthsAndChannelRemainders()
+    {
+        var failures = new List<string>();
+        int direct = 0;
+        for (int w = 1; w <= 40; w++)
+            foreach (var (c, k, kh, kw) in new[] { (1, 6, 5, 5), (1, 7, 4, 4), (2, 5, 3, 3), (3, 13, 2, 3), (6, 16, 5, 5) })
+            {
+                var g = new ConvGeometry(2, c, 3 + w % 5, w, k, kh, kw, PadTop: kh / 2, PadLeft: w % 3, PadBottom: (kh - 1) / 2, PadRight: kw - 1);
+                if (Conv2dKernel.UsesDirect(g)) direct++;
+                string? failure = KernelCases.CheckConvForward(g, withBias: w % 2 == 0, threads: 1);
+                if (failure != null) failures.Add(failure);
+            }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported) Assert.AreEqual(200, direct, "every case here should take the direct path on an FMA CPU");
+    }
+
+    /// <summary>Weights packed once (the executor's plan-time path), with and without the fused ReLU,
+    /// for every geometry, at 1 and 2 threads; ReLU must equal max(0, naive).</summary>
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void PrepackedForwardWithReluMatchesNaive(int threads)
+    {
+        var failures = new List<string>();
+        foreach (ConvGeometry g in KernelCases.ConvGeometries())
+            foreach (bool relu in new[] { false, true })
+            {
+                var random = new Random(g.GetHashCode() + 3);
+                float[] input = KernelCases.RandomArray(random, g.InputLength), weight = KernelCases.RandomArray(random, g.WeightLength);
+                float[] bias = KernelCases.RandomArray(random, g.K), expected = new float[g.OutputLength];
+                float[] actual = KernelCases.RandomArray(random, g.OutputLength);
+                Conv2dKernel.ForwardNaive(input, weight, bias, expected, g);
+                if (relu) System.Numerics.Tensors.TensorPrimitives.Max(expected, 0f, expected);
+                ConvWeights packed = Conv2dKernel.PackWeights(weight, g with { N = 7 }); // any batch size fits
+                Conv2dKernel.Forward(input, packed, bias, actual, g, relu, threads);
+                string? failure = KernelCases.Compare($"prepacked conv forward {g} relu={relu} threads={threads}", expected, actual, depth: g.C * g.KH * g.KW);
+                if (failure != null) failures.Add(failure);
+            }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures.Take(10)));
+    }
+
+    [TestMethod]
+    public void PrepackedWeightsOfAnotherGeometryAreRejected()
+    {
+        var g = new ConvGeometry(1, 1, 8, 8, 4, 3, 3);
+        ConvWeights packed = Conv2dKernel.PackWeights(new float[g.WeightLength], g);
+        var other = g with { PadTop = 1 };
+        Assert.ThrowsExactly<ArgumentException>(() => Conv2dKernel.Forward(new float[other.InputLength], packed, [], new float[other.OutputLength], other, relu: false, maxThreads: 1));
+    }
+
     [TestMethod]
     public void ShortBuffersAreRejected()
     {

@@ -24,10 +24,12 @@ internal static class KernelCases
                 {
                     yield return (m, n, k);
                 }
+        // Depths around the K slicing (Gemm.SliceDepth: one slice up to 320, then equal slices).
+        foreach (int k in new[] { 319, 320, 321, 576, 641, 961 }) yield return (13, 40, k);
         foreach (var size in GemmLargeSizes()) yield return size;
     }
 
-    /// <summary>Sizes above Gemm.ParallelThreshold that cross the K (256), M (96) and N (2048) blocks,
+    /// <summary>Sizes above Gemm.ParallelThreshold that cross the K slices (Gemm.SliceDepth), M (96) and N (2048) blocks,
     /// split by rows and by columns when two threads are allowed.</summary>
     public static IEnumerable<(int M, int N, int K)> GemmLargeSizes()
     {

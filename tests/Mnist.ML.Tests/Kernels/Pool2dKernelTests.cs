@@ -30,6 +30,30 @@ public sealed class Pool2dKernelTests
         yield return [1, 1, 2, 2, 0, 0, 0, 0, 1, 1];
     }
 
+    /// <summary>A batch big enough to split across threads (odd plane count, 28x28 and 14x14 rows with
+    /// an 8-wide remainder) gives exactly the general loop's values and whole-tensor argmax indices.</summary>
+    [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void ThreadedTwoByTwoEqualsTheGeneralLoop(int threads)
+    {
+        foreach (var (n, c, h, w) in new[] { (11, 33, 28, 28), (37, 64, 14, 14) })
+        {
+            var g = new ConvGeometry(n, c, h, w, c, 2, 2, StrideH: 2, StrideW: 2);
+            Assert.IsGreaterThanOrEqualTo(Pool2dKernel.ParallelThreshold, (long)g.InputLength, "the case must be big enough to split");
+            float[] input = KernelCases.RandomArray(new Random(n), g.InputLength);
+            int outLength = n * c * g.OH * g.OW;
+            float[] fast = new float[outLength], general = new float[outLength];
+            int[] fastArgmax = new int[outLength], generalArgmax = new int[outLength];
+            Pool2dKernel.MaxForward2x2(input, fast, fastArgmax, g, threads);
+            Pool2dKernel.MaxForwardGeneral(input, general, generalArgmax, g);
+            CollectionAssert.AreEqual(general, fast);
+            CollectionAssert.AreEqual(generalArgmax, fastArgmax);
+            Pool2dKernel.MaxForward2x2(input, fast, [], g, threads);
+            CollectionAssert.AreEqual(general, fast);
+        }
+    }
+
     [TestMethod]
     [DynamicData(nameof(TwoByTwoShapes))]
     public void TwoByTwoFastPathsEqualTheGeneralLoops(int n, int c, int h, int w)

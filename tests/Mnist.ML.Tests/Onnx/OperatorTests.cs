@@ -17,6 +17,63 @@ public sealed class OperatorTests
         return model.Run(input, inShape.Select(d => d ?? 1).ToArray());
     }
 
+    /// <summary>
+    /// Conv -> Relu and Gemm -> Relu run fused (ReLU applied by the producing step); the result must equal
+    /// the direct definition, and a pre-ReLU value that another node or the graph output also reads
+    /// must keep its negative values (no fusion there). Covers the direct and the GEMM conv paths.
+    /// </summary>
+    [TestMethod]
+    [DataRow(1, 5)] // C*KH*KW = 25: direct kernel
+    [DataRow(8, 3)] // 72: direct kernel
+    [DataRow(32, 3)] // 288: im2col GEMM
+    public void ReluAfterConvAndGemmIsFusedOnlyWhenTheOnlyReader(int channels, int kernel)
+    {
+        var random = new Random(channels);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var b = new OnnxModelBuilder("fused");
+        b.AddInput("x", [null, channels, 9, 9], ["batch"]);
+        float[] w = Random(5 * channels * kernel * kernel), bias = Random(5), gw = Random(4 * 5 * 9 * 9), gb = Random(4);
+        gb[0] = -50f; // one Gemm output always negative before its ReLU, one always positive
+        gb[1] = 50f;
+        b.AddInitializer("w", new OnnxTensor([5, channels, kernel, kernel], w));
+        b.AddInitializer("b", new OnnxTensor([5], bias));
+        b.AddInitializer("gw", new OnnxTensor([4, 5 * 9 * 9], gw));
+        b.AddInitializer("gb", new OnnxTensor([4], gb));
+        b.AddNode("Conv", ["x", "w", "b"], ["conv"], "conv", ("pads", new long[] { kernel / 2, kernel / 2, kernel / 2, kernel / 2 }));
+        b.AddNode("Relu", ["conv"], ["relu"]);
+        b.AddNode("Flatten", ["relu"], ["flat"]);
+        b.AddNode("Gemm", ["flat", "gw", "gb"], ["gemm"], "gemm", ("transB", 1L));
+        b.AddNode("Relu", ["gemm"], ["out"]);
+        b.AddNode("Conv", ["x", "w", "b"], ["conv2"], "conv2", ("pads", new long[] { kernel / 2, kernel / 2, kernel / 2, kernel / 2 }));
+        b.AddNode("Relu", ["conv2"], ["relu2"]);
+        b.AddOutput("out", []);
+        b.AddOutput("relu2", []);
+        b.AddOutput("conv2", []); // read by the graph output too: must stay unfused
+        var model = OnnxModel.FromProto(b.Build());
+
+        foreach (int batch in new[] { 1, 3 })
+        {
+            float[] x = Random(batch * channels * 81);
+            var g = new Mnist.ML.Kernels.ConvGeometry(batch, channels, 9, 9, 5, kernel, kernel, PadTop: kernel / 2, PadLeft: kernel / 2, PadBottom: kernel / 2, PadRight: kernel / 2);
+            float[] conv = new float[g.OutputLength];
+            Mnist.ML.Kernels.Conv2dKernel.ForwardNaive(x, w, bias, conv, g);
+            float[] relu = conv.Select(v => Math.Max(v, 0f)).ToArray();
+            var expected = new float[batch * 4];
+            for (int n = 0; n < batch; n++)
+                for (int o = 0; o < 4; o++)
+                {
+                    double sum = gb[o];
+                    for (int p = 0; p < 405; p++) sum += relu[n * 405 + p] * gw[o * 405 + p];
+                    expected[n * 4 + o] = (float)Math.Max(sum, 0);
+                }
+            OnnxTensor[] y = model.Run(x, [batch, channels, 9, 9]);
+            Assert.IsTrue(conv.Any(v => v < 0) && expected.Any(v => v == 0), "the case must have negative pre-activations");
+            for (int i = 0; i < expected.Length; i++) Assert.AreEqual(expected[i], y[0].Floats![i], 1e-4, $"gemm+relu [{i}] batch {batch}");
+            for (int i = 0; i < relu.Length; i++) Assert.AreEqual(relu[i], y[1].Floats![i], 1e-4, $"conv+relu [{i}] batch {batch}");
+            for (int i = 0; i < conv.Length; i++) Assert.AreEqual(conv[i], y[2].Floats![i], 1e-4, $"conv read twice, unfused [{i}] batch {batch}");
+        }
+    }
+
     [TestMethod]
     public void ClipBeforeOpset11TakesMinAndMaxAttributes()
     {

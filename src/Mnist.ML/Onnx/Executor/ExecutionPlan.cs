@@ -3,6 +3,7 @@
 // views aliased, and float buffers packed into one arena by liveness. Run rents an arena per call
 // from a pool, so one plan serves many threads at once without sharing mutable buffers.
 using System.Collections.Concurrent;
+using Mnist.ML.Onnx.Executor.Operators;
 
 namespace Mnist.ML.Onnx.Executor;
 
@@ -63,10 +64,31 @@ internal sealed class ExecutionPlan
             }
         }
 
+        // How many times each value is read (node inputs and graph outputs): a step's output with a
+        // single reader that is a Relu can have the Relu fused into the step.
+        var readers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var op in graph.Operators)
+            foreach (string name in op.Node.Input)
+                readers[name] = readers.GetValueOrDefault(name) + 1;
+        foreach (var output in graph.Outputs) readers[output.Name] = readers.GetValueOrDefault(output.Name) + 1;
+
         var steps = new List<Step>();
+        StepBody? lastWithRelu = null; // the last step's fused variant, while its output has not been fused yet
+        string? lastOutput = null;     // and the name of that output (not a view of it: views may have other readers)
         foreach (var op in graph.Operators)
         {
             var node = op.Node;
+            if (op is UnaryOp { IsRelu: true } && lastWithRelu is not null && node.Input.Count == 1 && node.Output.Count == 1
+                && node.Input[0] == lastOutput && values.TryGetValue(node.Input[0], out PlanValue? produced) && produced.Slot is { } producedSlot
+                && ReferenceEquals(producedSlot, steps[^1].Outputs[0]) && readers.GetValueOrDefault(node.Input[0]) == 1)
+            {
+                // Conv/Gemm -> Relu: the producing step applies the ReLU itself; the Relu's output is
+                // the same buffer under the Relu's name.
+                steps[^1] = steps[^1] with { Body = lastWithRelu };
+                lastWithRelu = null;
+                Define(values, node.Output[0], new PlanValue(node.Output[0], produced.Shape, OnnxDataType.Float) { Slot = producedSlot });
+                continue;
+            }
             var inputs = new PlanValue?[node.Input.Count];
             for (int i = 0; i < inputs.Length; i++)
                 inputs[i] = node.Input[i].Length == 0 ? null : values[node.Input[i]];
@@ -134,6 +156,8 @@ internal sealed class ExecutionPlan
             }
 
             steps.Add(new Step(body, inSlots, outSlots, plan.InPlace));
+            lastWithRelu = outSlots.Length == 1 ? plan.BodyWithRelu : null;
+            lastOutput = node.Output[0];
             for (int i = 0; i < outSlots.Length; i++)
                 Define(values, node.Output[i], new PlanValue(node.Output[i], plan.Shapes[i], OnnxDataType.Float) { Slot = outSlots[i] });
         }

@@ -58,8 +58,16 @@ internal sealed class NodePlan
     /// <summary>The step may write output 0 over input 0 (element-wise: each output reads only its own input element).</summary>
     public bool InPlace { get; init; }
 
-    /// <summary>A computed float output of the given shape; <paramref name="inPlace"/> as <see cref="InPlace"/>.</summary>
-    public static NodePlan Compute(int[] shape, StepBody body, bool inPlace = false) => new() { Shapes = [shape], Body = body, InPlace = inPlace };
+    /// <summary>
+    /// The same step followed by ReLU on its output, for operators that can apply it while the data is
+    /// still in registers or cache (Conv, Gemm); the plan uses it when the node's only consumer is a Relu.
+    /// </summary>
+    public StepBody? BodyWithRelu { get; init; }
+
+    /// <summary>A computed float output of the given shape; <paramref name="inPlace"/> as <see cref="InPlace"/>,
+    /// <paramref name="withRelu"/> as <see cref="BodyWithRelu"/>.</summary>
+    public static NodePlan Compute(int[] shape, StepBody body, bool inPlace = false, StepBody? withRelu = null) =>
+        new() { Shapes = [shape], Body = body, InPlace = inPlace, BodyWithRelu = withRelu };
 
     /// <summary>Output 0 is input 0's data under a new shape (Reshape, Flatten, Identity...).</summary>
     public static NodePlan View(int[] shape) => new() { Shapes = [shape], IsView = true };

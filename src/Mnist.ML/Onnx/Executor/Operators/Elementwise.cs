@@ -191,6 +191,9 @@ internal sealed class UnaryOp : Operator
         _alpha = Float("alpha", 0.01f);
     }
 
+    /// <summary>A plain Relu, which the plan may fuse into the step that produces its input.</summary>
+    public bool IsRelu => _kind == UnaryKind.Relu;
+
     public override NodePlan Plan(PlanValue?[] inputs)
     {
         PlanValue x = RequiredFloat(inputs, 0);

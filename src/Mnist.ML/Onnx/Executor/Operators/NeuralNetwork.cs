@@ -88,6 +88,10 @@ internal abstract class WindowOp : Operator
 
 internal sealed class ConvOp : WindowOp
 {
+    private sealed record PackedWeights(float[] From, ConvWeights Packed);
+
+    private PackedWeights? _lastPacked;
+
     public ConvOp(NodeProto node, int opset) : base(node, opset)
     {
         Known("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
@@ -108,7 +112,17 @@ internal sealed class ConvOp : WindowOp
         if (b is not null && (b.Type != OnnxDataType.Float || b.Length != k)) throw Fail($"bias must be float32 of length {k}.");
         ConvGeometry g = Geometry(x.Shape, k, kernel, ceilMode: false, out int[] shape);
         bool hasBias = b is not null;
-        return NodePlan.Compute(shape, (in StepIO io) => Conv2dKernel.Forward(io.In(0), io.In(1), hasBias ? io.In(2) : default, io.Out(0), g));
+        if (w.Constant?.Floats is not { } weights)
+            return NodePlan.Compute(shape, (in StepIO io) => Conv2dKernel.Forward(io.In(0), io.In(1), hasBias ? io.In(2) : default, io.Out(0), g));
+        // Constant weights (every exported model): packed once here instead of on every call, and
+        // shared by the plans of every batch size (packing does not depend on N).
+        PackedWeights? last = _lastPacked; // one reference read: plans built concurrently may both pack, either result is right
+        ConvWeights packed = last is not null && ReferenceEquals(last.From, weights) && last.Packed.Fits(g)
+            ? last.Packed : Conv2dKernel.PackWeights(weights, g);
+        _lastPacked = new PackedWeights(weights, packed);
+        return NodePlan.Compute(shape,
+            (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
+            withRelu: (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads));
     }
 }
 
@@ -194,20 +208,24 @@ internal sealed class GemmOp : Operator
         }
         float alpha = _alpha, beta = _beta;
         bool ta = _transA, tb = _transB, hasC = c is not null && beta != 0f;
-        return NodePlan.Compute([m, n], (in StepIO io) =>
+        void Body(in StepIO io, bool relu)
         {
             Span<float> y = io.Out(0);
             Kernels.Gemm.Multiply(io.In(0), io.In(1), y, m, n, k, ta, tb);
             if (alpha != 1f) TensorPrimitives.Multiply(y, alpha, y);
-            if (!hasC) return;
-            ReadOnlySpan<float> cv = io.In(2);
-            for (int i = 0; i < m; i++)
+            if (hasC)
             {
-                Span<float> row = y.Slice(i * n, n);
-                if (cCols == n) TensorPrimitives.MultiplyAdd(cv.Slice(cRows == 1 ? 0 : i * n, n), beta, row, row);
-                else TensorPrimitives.Add(row, beta * cv[cRows == 1 ? 0 : i], row);
+                ReadOnlySpan<float> cv = io.In(2);
+                for (int i = 0; i < m; i++)
+                {
+                    Span<float> row = y.Slice(i * n, n);
+                    if (cCols == n) TensorPrimitives.MultiplyAdd(cv.Slice(cRows == 1 ? 0 : i * n, n), beta, row, row);
+                    else TensorPrimitives.Add(row, beta * cv[cRows == 1 ? 0 : i], row);
+                }
             }
-        });
+            if (relu) TensorPrimitives.Max(y, 0f, y);
+        }
+        return NodePlan.Compute([m, n], (in StepIO io) => Body(io, relu: false), withRelu: (in StepIO io) => Body(io, relu: true));
     }
 }
 
