@@ -1,10 +1,16 @@
 // Entry point: `dotnet run -c Release -- --filter '*'` runs BenchmarkDotNet; `-- quick [gemm|conv|pool]` runs a short
-// Stopwatch pass over the same cases (a sanity check while tuning, not a published figure).
+// Stopwatch pass over the same cases (a sanity check while tuning, not a published figure); `-- soak [n] [threads]`
+// runs n predictions (default 100,000) from 2 threads with the shipped model and reports memory (PredictorBenchmarks.cs).
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using Mnist.ML.Benchmarks;
 using Mnist.ML.Kernels;
 
+if (args.Length > 0 && args[0] == "soak")
+{
+    PredictorSoak.Run(args.Length > 1 ? int.Parse(args[1]) : 100_000, args.Length > 2 ? int.Parse(args[2]) : 2);
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickRun(args.Length > 1 ? args[1] : "all");

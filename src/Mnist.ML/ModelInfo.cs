@@ -11,19 +11,22 @@ namespace Mnist.ML;
 /// Immutable and safe to share between threads.
 /// </summary>
 /// <remarks>
-/// Metadata keys read: <c>architecture</c>, <c>description</c>, <c>test_accuracy</c> (0..1, invariant
-/// culture), <c>preprocessing_version</c>, <c>trained_at</c> (ISO 8601), <c>training_data_sha256</c>,
-/// <c>training_seconds</c>, <c>epochs</c>. Every key, these and others, is in <see cref="Metadata"/>.
+/// Metadata keys read: <c>name</c>, <c>architecture</c>, <c>description</c>, <c>test_accuracy</c> (0..1,
+/// invariant culture), <c>preprocessing</c>, <c>trained_at</c> (ISO 8601), <c>training_data_sha256</c>,
+/// <c>training_options</c>, <c>training_seconds</c>, <c>epochs</c> — the keys of Mnist.ML.Trainer's
+/// exporter (ModelCard.Keys) plus those the shipped model adds. Every key is in <see cref="Metadata"/>.
 /// </remarks>
 public sealed class ModelInfo
 {
+    internal const string NameKey = "name";
     internal const string ArchitectureKey = "architecture";
     internal const string DescriptionKey = "description";
     internal const string TestAccuracyKey = "test_accuracy";
-    internal const string PreprocessingVersionKey = "preprocessing_version";
+    internal const string PreprocessingVersionKey = "preprocessing";
     internal const string TrainedAtKey = "trained_at";
     internal const string TrainingDataKey = "training_data_sha256";
     internal const string TrainingSecondsKey = "training_seconds";
+    internal const string TrainingOptionsKey = "training_options";
     internal const string EpochsKey = "epochs";
 
     internal ModelInfo(OnnxModel model, string source, string inputName, string outputName)
@@ -36,7 +39,9 @@ public sealed class ModelInfo
         OpsetVersion = model.OpsetVersion;
         InputName = inputName;
         OutputName = outputName;
+        Name = Text(m, NameKey);
         Architecture = Text(m, ArchitectureKey);
+        TrainingOptions = Text(m, TrainingOptionsKey);
         Description = Text(m, DescriptionKey);
         PreprocessingVersion = Text(m, PreprocessingVersionKey);
         TrainingDataSha256 = Text(m, TrainingDataKey);
@@ -50,7 +55,10 @@ public sealed class ModelInfo
     /// <summary>Where the model came from: "embedded" for the package's model, else the file path or "stream".</summary>
     public string Source { get; }
 
-    /// <summary>The network's name, e.g. "cnn3" or "lenet5".</summary>
+    /// <summary>The model's short name, e.g. "cnn3" or "lenet5".</summary>
+    public string? Name { get; }
+
+    /// <summary>The network, as Mnist.ML.Trainer's one-line spec (e.g. "conv32k3p1-relu-pool2-...-fc10").</summary>
     public string? Architecture { get; }
 
     /// <summary>A free-text description of the model.</summary>
@@ -60,8 +68,9 @@ public sealed class ModelInfo
     public double? TestAccuracy { get; }
 
     /// <summary>
-    /// The <see cref="Imaging.MnistPreprocessor.PreprocessingVersion"/> the model was trained for.
-    /// Loading a model whose version differs from this library's fails, since its predictions on images would be off.
+    /// The preprocessing the model expects its input to come from, e.g. the
+    /// <see cref="Imaging.MnistPreprocessor.PreprocessingVersion"/> of the library that made the model card.
+    /// Informational: the predictor always preprocesses with this library's <see cref="Imaging.MnistPreprocessor"/>.
     /// </summary>
     public string? PreprocessingVersion { get; }
 
@@ -73,6 +82,9 @@ public sealed class ModelInfo
 
     /// <summary>How long training took.</summary>
     public TimeSpan? TrainingTime { get; }
+
+    /// <summary>The training settings, as text.</summary>
+    public string? TrainingOptions { get; }
 
     /// <summary>How many epochs the model was trained for.</summary>
     public int? Epochs { get; }
@@ -95,9 +107,9 @@ public sealed class ModelInfo
     /// <summary>Every metadata_props entry of the file, the keys above included.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>E.g. "cnn3 (test accuracy 99.21%, Mnist.ML, opset 13)".</summary>
+    /// <summary>E.g. "cnn3 (test accuracy 99.21 %, Mnist.ML, opset 13)".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Architecture ?? "model"} ({(TestAccuracy is { } a ? $"test accuracy {a:P2}, " : "")}{(ProducerName.Length > 0 ? ProducerName + ", " : "")}opset {OpsetVersion})");
+        $"{Name ?? "model"} ({(TestAccuracy is { } a ? $"test accuracy {a:P2}, " : "")}{(ProducerName.Length > 0 ? ProducerName + ", " : "")}opset {OpsetVersion})");
 
     private static string? Text(IReadOnlyDictionary<string, string> m, string key) =>
         m.TryGetValue(key, out string? v) && !string.IsNullOrWhiteSpace(v) ? v : null;

@@ -21,8 +21,7 @@ namespace Mnist.ML;
 /// <para>Errors: <see cref="ImageFormatException"/> (corrupt or truncated image),
 /// <see cref="UnsupportedImageException"/> (unknown format or over <see cref="MnistPredictorOptions.ImageLimits"/>),
 /// <see cref="NoInkException"/> (blank image: no digit to recognise), <see cref="OnnxModelException"/>
-/// (at load: a model that is not a [N,1,28,28] → [N,10] float classifier, or was trained for another
-/// preprocessing version).</para>
+/// (at load: a file that is not valid ONNX, or a model that is not a [N,1,28,28] → [N,10] float classifier).</para>
 /// </remarks>
 public sealed class MnistPredictor
 {
@@ -37,11 +36,6 @@ public sealed class MnistPredictor
         _model = model;
         Options = options;
         Model = new ModelInfo(model.Onnx, source, model.InputName, model.OutputName);
-        if (Model.PreprocessingVersion is { } version && version != MnistPreprocessor.PreprocessingVersion)
-        {
-            throw new OnnxModelException(
-                $"The model was trained for preprocessing '{version}' but this Mnist.ML preprocesses images with '{MnistPreprocessor.PreprocessingVersion}', so its predictions on images would be wrong. Use the Mnist.ML version the model was made for, or retrain and re-export it with this one.");
-        }
     }
 
     /// <summary>The model card and ONNX facts of the loaded model.</summary>
