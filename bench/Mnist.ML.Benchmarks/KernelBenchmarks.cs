@@ -13,8 +13,10 @@ public class GemmBenchmarks
     [Params(64, 128, 256, 512, 1024)]
     public int Size { get; set; }
 
-    [Params(1, 2)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
+
+    public static IEnumerable<int> ThreadCounts => KernelConfig.ThreadCounts();
 
     /// <summary>Read by <see cref="GflopsColumn"/>: 2 * M * N * K.</summary>
     public double Flops => 2.0 * Size * Size * Size;
@@ -50,8 +52,10 @@ public class ConvBenchmarks
     [Params(1, 128)]
     public int Batch { get; set; }
 
-    [Params(1, 2)]
+    [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
+
+    public static IEnumerable<int> ThreadCounts => KernelConfig.ThreadCounts();
 
     /// <summary>Read by <see cref="GflopsColumn"/>: 2 * multiply-adds of one forward pass.</summary>
     public double Flops => 2.0 * g.N * g.K * g.OH * g.OW * g.C * g.KH * g.KW;

@@ -15,10 +15,10 @@
 // Workspaces are per-thread pinned scratch: steady-state calls allocate nothing except what
 // Parallel.For needs and, in a threaded backward, pooled per-thread dWeight partials.
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 
 namespace Mnist.ML.Kernels;
 

@@ -15,7 +15,11 @@
 // NR-column panels stored p-major ([p][c], NR floats per p), zero-padded past the edge of the
 // matrix. The transpose flags are therefore absorbed by the packers, and the micro-kernel only
 // ever sees unit-stride panels. Edge tiles are computed in full (on the zero padding) and only
-// their valid part is written back.
+// their valid part is written back; a last panel at most 8 columns wide uses a half-width kernel.
+// Vector-matrix products (m or n == 1) skip packing altogether. Above ParallelThreshold the
+// product is split into column (or row) bands, one per thread, each packing what it reads.
+// Thread-safe: pack buffers are per-thread scratch (Scratch), so concurrent callers do not share.
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -78,12 +82,49 @@ internal static unsafe class Gemm
     {
         CheckLengths(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
+        if ((m == 1 || n == 1) && k > 0)
+        {
+            // A vector-matrix product (a Linear layer at batch 1) reads each matrix element once:
+            // packing it would cost more than the product, so use vectorised dots / axpys instead.
+            MultiplyVector(a, b, c, m, n, k, transposeA, transposeB, accumulate);
+            return;
+        }
         fixed (float* pa = a, pb = b, pc = c)
         {
             // op(A)(i, p) = A[i * rowStride + p * depthStride]; likewise op(B)(p, j).
             var packA = new StridedPackA(pa, transposeA ? 1 : k, transposeA ? m : 1);
             var packB = new StridedPackB(pb, transposeB ? 1 : n, transposeB ? k : 1);
             Run(packA, packB, pc, n, m, n, k, accumulate, maxThreads, path);
+        }
+    }
+
+    /// <summary>
+    /// m == 1 or n == 1. Either the other operand's rows are contiguous along k (dot products), or
+    /// its rows are contiguous along the output (one axpy per step of k).
+    /// </summary>
+    private static void MultiplyVector(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int m, int n, int k, bool transposeA, bool transposeB, bool accumulate)
+    {
+        // With one row (or column) the vector operand is contiguous whatever its transpose flag.
+        ReadOnlySpan<float> vector = m == 1 ? a[..k] : b[..k];
+        ReadOnlySpan<float> matrix = m == 1 ? b : a;
+        int outputs = m == 1 ? n : m;
+        // Dots when the matrix is stored (outputs, k): B (N, K) transposed, or A (M, K) as is.
+        bool rowsAlongK = m == 1 ? transposeB : !transposeA;
+        Span<float> result = c[..outputs];
+        if (rowsAlongK)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                float dot = TensorPrimitives.Dot(vector, matrix.Slice(o * k, k));
+                result[o] = accumulate ? result[o] + dot : dot;
+            }
+            return;
+        }
+        if (!accumulate) result.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            TensorPrimitives.MultiplyAdd(matrix.Slice(p * outputs, outputs), vector[p], result, result);
         }
     }
 

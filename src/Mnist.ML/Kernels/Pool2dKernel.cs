@@ -5,8 +5,8 @@
 // Every model here pools 2x2 with stride 2 and no padding, so that case has its own loops (two input
 // rows at a time, no window or bounds arithmetic per cell) that give bit-identical results to the
 // general loops, which remain the path for every other window and the oracle in tests.
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mnist.ML.Kernels;
 
@@ -26,31 +26,79 @@ internal static class Pool2dKernel
 
     /// <summary>2x2 stride-2 max: candidates in the general loop's order (row 0 left, right, row 1
     /// left, right), a later one winning only when strictly greater, so ties and NaNs resolve alike.</summary>
-    private static void MaxForward2x2(ReadOnlySpan<float> input, Span<float> output, Span<int> argmax, in ConvGeometry g)
+    private static unsafe void MaxForward2x2(ReadOnlySpan<float> input, Span<float> output, Span<int> argmax, in ConvGeometry g)
     {
         int oh = g.OH, ow = g.OW, w = g.W, h = g.H;
-        ref float x = ref MemoryMarshal.GetReference(input);
-        ref float y = ref MemoryMarshal.GetReference(output);
-        bool keepArgmax = !argmax.IsEmpty;
-        for (int nc = 0; nc < g.N * g.C; nc++)
-            for (int oy = 0; oy < oh; oy++)
+        fixed (float* x = input, y = output)
+        fixed (int* am = argmax)
+        {
+            for (int nc = 0; nc < g.N * g.C; nc++)
             {
-                int row0 = (nc * h + 2 * oy) * w, o = (nc * oh + oy) * ow;
-                for (int ox = 0; ox < ow; ox++, o++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int i0 = row0 + 2 * ox, i1 = i0 + w;
-                    float best = Unsafe.Add(ref x, i0);
-                    int bestIndex = i0;
-                    float v = Unsafe.Add(ref x, i0 + 1);
-                    if (v > best) { best = v; bestIndex = i0 + 1; }
-                    v = Unsafe.Add(ref x, i1);
-                    if (v > best) { best = v; bestIndex = i1; }
-                    v = Unsafe.Add(ref x, i1 + 1);
-                    if (v > best) { best = v; bestIndex = i1 + 1; }
-                    Unsafe.Add(ref y, o) = best;
-                    if (keepArgmax) argmax[o] = bestIndex;
+                    int row0 = (nc * h + 2 * oy) * w, o = (nc * oh + oy) * ow;
+                    int ox = Avx2.IsSupported ? MaxRow2x2Avx2(x, row0, w, ow, y + o, am == null ? null : am + o) : 0;
+                    for (; ox < ow; ox++)
+                    {
+                        int i0 = row0 + 2 * ox, i1 = i0 + w;
+                        float best = x[i0];
+                        int bestIndex = i0;
+                        float v = x[i0 + 1];
+                        if (v > best) { best = v; bestIndex = i0 + 1; }
+                        v = x[i1];
+                        if (v > best) { best = v; bestIndex = i1; }
+                        v = x[i1 + 1];
+                        if (v > best) { best = v; bestIndex = i1 + 1; }
+                        y[o + ox] = best;
+                        if (am != null) am[o + ox] = bestIndex;
+                    }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// 8 windows at a time, branch-free (random data made the scalar compares mispredict): two 8-lane
+    /// loads per input row are split into left (even) and right (odd) columns with a shuffle plus a
+    /// cross-lane permute, then the four candidates are compared in the scalar order with a strict
+    /// greater-than (false for NaN), blending values and indices. Returns how many windows it did
+    /// (all of them, or none when the row has fewer than 8).
+    /// </summary>
+    private static unsafe int MaxRow2x2Avx2(float* x, int row0, int w, int ow, float* y, int* argmax)
+    {
+        if (ow < 8) return 0;
+        int ox = 0;
+        for (; ox + 8 <= ow; ox += 8) Block(x, row0 + 2 * ox, w, y + ox, argmax == null ? null : argmax + ox);
+        // The tail redoes the last 8 windows (overlapping ones get the same values) instead of a scalar loop.
+        if (ox < ow) Block(x, row0 + 2 * (ow - 8), w, y + ow - 8, argmax == null ? null : argmax + ow - 8);
+        return ow;
+
+        static void Block(float* x, int i0, int w, float* y, int* argmax)
+        {
+            float* r0 = x + i0, r1 = r0 + w;
+            Vector256<float> a0 = Avx.LoadVector256(r0), a1 = Avx.LoadVector256(r0 + 8);
+            Vector256<float> b0 = Avx.LoadVector256(r1), b1 = Avx.LoadVector256(r1 + 8);
+            Vector256<float> best = Even(a0, a1);
+            Vector256<int> index = Vector256.Create(i0) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+            Vector256<int> bestIndex = index;
+            Take(Odd(a0, a1), index + Vector256<int>.One, ref best, ref bestIndex);
+            Take(Even(b0, b1), index + Vector256.Create(w), ref best, ref bestIndex);
+            Take(Odd(b0, b1), index + Vector256.Create(w + 1), ref best, ref bestIndex);
+            Avx.Store(y, best);
+            if (argmax != null) Avx.Store(argmax, bestIndex);
+        }
+
+        // Shuffle picks columns 0,2,8,10 | 4,6,12,14; the 64-bit permute restores 0,2,4,...,14.
+        static Vector256<float> Even(Vector256<float> lo, Vector256<float> hi) =>
+            Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
+        static Vector256<float> Odd(Vector256<float> lo, Vector256<float> hi) =>
+            Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0xDD).AsDouble(), 0xD8).AsSingle();
+        static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> best, ref Vector256<int> bestIndex)
+        {
+            Vector256<float> greater = Avx.CompareGreaterThan(v, best);
+            best = Avx.BlendVariable(best, v, greater);
+            bestIndex = Avx.BlendVariable(bestIndex.AsSingle(), index.AsSingle(), greater).AsInt32();
+        }
     }
 
     /// <summary>Any window, stride, padding and dilation: the definition, and the oracle for the fast paths.</summary>

@@ -12,7 +12,7 @@ public sealed class Pool2dKernelTests
     {
         foreach (int n in new[] { 1, 3 })
             foreach (int c in new[] { 1, 5 })
-                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3) })
+                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3), (6, 40), (5, 33) })
                 {
                     yield return [n, c, h, w];
                 }
@@ -37,7 +37,14 @@ public sealed class Pool2dKernelTests
         var g = new ConvGeometry(n, c, h, w, c, 2, 2, StrideH: 2, StrideW: 2);
         var random = new Random(n * 100 + c * 10 + h + w);
         float[] input = KernelCases.RandomArray(random, g.InputLength);
-        input[0] = input[1]; // a tie: the first candidate must keep the max, as in the general loop
+        // Ties (the first candidate must keep the max, as in the general loop) and NaNs (never win
+        // unless first), spread so that both the 8-wide vector loop and the scalar tail see them.
+        for (int i = 0; i + w + 1 < input.Length; i += 7)
+        {
+            if (i % 3 == 0) input[i + 1] = input[i];
+            if (i % 5 == 0) input[i + w] = input[i];
+            if (i % 11 == 0) input[i] = float.NaN;
+        }
         int outLength = n * c * g.OH * g.OW;
 
         float[] fast = new float[outLength], general = new float[outLength];
