@@ -5,6 +5,10 @@
 //          selection and calibration, split from the seed); a checkpoint after every epoch
 //   export <mnist-dir> <checkpoint> <out.onnx>  validation accuracy, temperature fitted on validation,
 //          then (once) test accuracy; exports the ONNX file and <out.onnx>.card.json (card extras)
+//   describe <mnist-dir> <model.onnx>...          parameters, FLOPs, accuracy on the validation split and
+//          Predict latency (one 28x28 image, median of 2,000 after warm-up) of each model, for docs/MODEL.md
+//   baseline <mnist-dir>                         the previous shipped recipe (cnn3, Adam 2e-3 cosine, 4 epochs,
+//          augmentation, seed 1) on the same 55,000 / 5,000 split, for a like-for-like validation comparison
 #:project ../src/Mnist.ML.Trainer/Mnist.ML.Trainer.csproj
 #:property PublishAot=false
 using System.Diagnostics;
@@ -24,6 +28,8 @@ return args switch
     ["bench", var mnist, ..] => Bench(mnist, args.Length > 2 ? args[2] : Recipe.Spec),
     ["train", var mnist, var ckpt, ..] => Train(mnist, ckpt, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : Recipe.Epochs),
     ["export", var mnist, var ckpt, var output, var realworld] => Export(mnist, ckpt, output, realworld),
+    ["describe", var mnist, .. var models] when models.Length > 0 => Describe(mnist, models),
+    ["baseline", var mnist] => Baseline(mnist),
     _ => Usage(),
 };
 
@@ -137,6 +143,45 @@ static int Export(string mnist, string checkpoint, string output, string realwor
     };
     File.WriteAllText(output + ".card.json", JsonSerializer.Serialize(extras, new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"RESULT validation {valAccuracy:F4} test {testResult.Accuracy:F4} T {temperature:F4} -> {output}");
+    return 0;
+}
+
+static int Baseline(string mnist)
+{
+    var options = new MnistTrainerOptions
+    {
+        Architecture = "cnn3", Epochs = 4, BatchSize = 128, ValidationFraction = Recipe.ValidationFraction,
+        LearningRate = 2e-3, Schedule = LearningRateSchedule.Cosine(), Augment = true, Seed = Recipe.Seed,
+    };
+    var clock = Stopwatch.StartNew();
+    var progress = new Progress<TrainingProgress>(p => { if (p.Kind == TrainingProgressKind.Epoch) Console.WriteLine($"{clock.Elapsed:hh\\:mm\\:ss} {p}"); });
+    var result = new MnistTrainer(options).Train(MnistDataset.LoadTrain(mnist), progress);
+    Console.WriteLine($"BASELINE cnn3 (previous shipped recipe) on the 55,000 split: {clock.Elapsed.TotalSeconds:F0} s, validation accuracy {result.Epochs[^1].ValidationAccuracy:F4}");
+    return 0;
+}
+
+static int Describe(string mnist, string[] models)
+{
+    var (_, validation) = DatasetSplit.Split(MnistDataset.LoadTrain(mnist), Recipe.ValidationFraction, Recipe.Seed);
+    foreach (string path in models)
+    {
+        var predictor = MnistPredictor.Load(path);
+        string spec = predictor.Model.Architecture ?? throw new InvalidOperationException($"{path} has no architecture in its card");
+        var predictions = predictor.PredictBatch(validation.Images, validation.Count);
+        double valAccuracy = predictions.Where((p, i) => p.Digit == validation.Labels[i]).Count() / (double)validation.Count;
+        float[] image = validation.Images[..DigitDataset.ImageSize].ToArray();
+        for (int i = 0; i < 200; i++) predictor.Predict(image);
+        var times = new double[2000];
+        for (int i = 0; i < times.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            predictor.Predict(image);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        Array.Sort(times);
+        Console.WriteLine($"DESCRIBE {path}: {predictor.Model.Name} parameters {Mnist.ML.Trainer.Layers.NetworkSpec.Build(spec).ParameterCount}, FLOPs/image {Flops(spec)}, " +
+            $"validation-split accuracy {valAccuracy:F4}, Predict(28x28 pixels) median {times[times.Length / 2]:F0} us, p90 {times[times.Length * 9 / 10]:F0} us");
+    }
     return 0;
 }
 

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MNIST="${MNIST_DATA:-data/mnist}"
-WORK=artifacts/release-model
+WORK="${RELEASE_WORK:-artifacts/release-model}"
 REALWORLD=data/realworld
 [ -f "$MNIST/train-images-idx3-ubyte" ] || { echo "MNIST not found in $MNIST: run scripts/fetch-mnist.sh" >&2; exit 1; }
 mkdir -p "$WORK"
