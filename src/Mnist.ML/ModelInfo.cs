@@ -18,7 +18,7 @@ namespace Mnist.ML;
 /// </remarks>
 public sealed class ModelInfo
 {
-    // The exporter's keys live in ModelMetadataKeys; these are the ones scripts/ship_model_card.py adds.
+    // The exporter's keys live in ModelMetadataKeys; these are the ones scripts/release_model_card.py adds.
     internal const string NameKey = "name";
     internal const string DescriptionKey = "description";
     internal const string TrainingSecondsKey = "training_seconds";

@@ -47,6 +47,11 @@ public sealed record ModelCard
         public const string TrainingOptions = ModelMetadataKeys.TrainingOptions;
         /// <summary>ISO 8601 time training finished.</summary>
         public const string TrainedAt = ModelMetadataKeys.TrainedAt;
+        /// <summary>
+        /// The temperature T the exporter folded into the last layer (<see cref="OnnxExportOptions.Temperature"/>):
+        /// the "logits" output is the network's logits / T. Absent when T is 1.
+        /// </summary>
+        public const string LogitsTemperature = "logits_temperature";
     }
 
     /// <summary>SHA-256 over a data set's pixels (float32 little-endian) then its labels.</summary>

@@ -15,6 +15,26 @@ public sealed record OnnxExportOptions
 
     /// <summary>The model card written into metadata_props (the architecture is always added).</summary>
     public ModelCard ModelCard { get; init; } = new();
+
+    /// <summary>
+    /// Temperature T of temperature scaling (fit it on validation data with
+    /// <see cref="Evaluation.Calibration.FitTemperature"/>). The exported "logits" output is then the
+    /// network's logits divided by T (calibrated logits), and "probabilities" their softmax; the digit
+    /// (the arg max) does not change. T is folded into the weights and bias of the last layer, which
+    /// must be fc (Linear), so the graph keeps the same operators; it is recorded in the card as
+    /// <see cref="ModelCard.Keys.LogitsTemperature"/>. Default 1: raw logits, nothing recorded.
+    /// </summary>
+    public double Temperature
+    {
+        get => _temperature;
+        init
+        {
+            if (!(value > 0 && double.IsFinite(value))) throw new ArgumentOutOfRangeException(nameof(Temperature), value, "The temperature must be a positive finite number (1 for none).");
+            _temperature = value;
+        }
+    }
+
+    private readonly double _temperature = 1;
 }
 
 /// <summary>
@@ -62,6 +82,10 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new OnnxExportOptions();
+        if (options.Temperature != 1 && network.Layers[^1] is not Linear)
+        {
+            throw new NotSupportedException($"A temperature is folded into the last layer, which must be fc (Linear); this network ends with '{network.Layers[^1].SpecToken}'.");
+        }
         var b = new OnnxModelBuilder("mnist_ml", Opset);
         b.DocString = $"Mnist.ML network {network.Spec}";
         var shape = network.InputShape;
@@ -107,7 +131,8 @@ public static class OnnxExporter
                 case Dropout:
                     continue; // identity at inference
                 case Linear fc: // the spec puts a Flatten before the first Linear
-                    b.AddNode("Gemm", [x, Weight(b, network, fc, 0), Weight(b, network, fc, 1)], [y], name,
+                    float scale = ReferenceEquals(fc, network.Layers[^1]) ? (float)(1 / options.Temperature) : 1f;
+                    b.AddNode("Gemm", [x, Weight(b, network, fc, 0, scale), Weight(b, network, fc, 1, scale)], [y], name,
                         ("alpha", 1f), ("beta", 1f), ("transB", 1L));
                     break;
                 default:
@@ -125,14 +150,17 @@ public static class OnnxExporter
             b.AddOutput(ProbabilitiesName, [null, network.OutputSize], ["N"]);
         }
         foreach (var (key, value) in options.ModelCard.ToMetadata(network.Spec)) b.AddMetadata(key, value);
+        if (options.Temperature != 1) b.AddMetadata(ModelCard.Keys.LogitsTemperature, options.Temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         return b.Build();
     }
 
     /// <summary>The layer's i-th slice (PyTorch name, e.g. "0.weight") as an initializer.</summary>
-    private static string Weight(OnnxModelBuilder b, Network network, Layer layer, int index)
+    private static string Weight(OnnxModelBuilder b, Network network, Layer layer, int index, float scale = 1f)
     {
         ParameterSlice s = layer.Slices[index];
         float[] source = s.Trainable ? network.Parameters : network.Buffers;
-        return b.AddInitializer(s.Name, new OnnxTensor(s.Shape, source.AsSpan(s.Offset, s.Length).ToArray()));
+        float[] values = source.AsSpan(s.Offset, s.Length).ToArray();
+        if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(values, scale, values);
+        return b.AddInitializer(s.Name, new OnnxTensor(s.Shape, values));
     }
 }

@@ -86,6 +86,19 @@ public sealed class Network
         return probabilities;
     }
 
+    /// <summary>Logits (N, OutputSize) for <paramref name="count"/> images, in evaluation mode: what the exported "logits" output gives at temperature 1.</summary>
+    public float[] PredictLogits(ReadOnlySpan<float> images, int count)
+    {
+        var logits = new float[count * OutputSize];
+        const int chunk = 256;
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            Forward(images.Slice(start * InputSize, n * InputSize), n, training: false).CopyTo(logits.AsSpan(start * OutputSize, n * OutputSize));
+        }
+        return logits;
+    }
+
     /// <summary>Runs the layers over a batch; returns the logits (N, OutputSize), valid until the next call.</summary>
     internal ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch, bool training, Rng? rng = null)
     {

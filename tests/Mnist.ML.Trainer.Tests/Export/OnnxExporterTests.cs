@@ -124,6 +124,34 @@ public sealed class OnnxExporterTests
         CollectionAssert.AreEqual(expected, actual, "actual: " + string.Join(", ", actual));
     }
 
+    [TestMethod]
+    public void Temperature_DividesBothOutputsLogits_KeepsTheDigits_AndIsOnTheCard()
+    {
+        Network network = Trained.Value[BatchNormSpec];
+        var test = MnistDataset.LoadTest(TestPaths.MnistDir).Take(500);
+        float[] logits = network.PredictLogits(test.Images, test.Count);
+        var model = OnnxModel.Load(OnnxExporter.ToBytes(network, new OnnxExportOptions { Temperature = 2.5 }));
+        var result = model.Run(test.Images, [test.Count, 1, 28, 28]);
+
+        float[] scaled = logits.Select(z => z / 2.5f).ToArray();
+        float[] probabilities = new float[scaled.Length];
+        for (int i = 0; i < test.Count; i++)
+        {
+            float max = scaled.AsSpan(i * 10, 10).ToArray().Max();
+            double sum = Enumerable.Range(0, 10).Sum(k => Math.Exp(scaled[i * 10 + k] - max));
+            for (int k = 0; k < 10; k++) probabilities[i * 10 + k] = (float)(Math.Exp(scaled[i * 10 + k] - max) / sum);
+        }
+        double logitDiff = MaxDiff(scaled, result[0].Floats!), probabilityDiff = MaxDiff(probabilities, result[1].Floats!);
+        TestContext.WriteLine($"max diff to logits / T {logitDiff:G3}, to softmax(logits / T) {probabilityDiff:G3}");
+        Assert.IsLessThanOrEqualTo(1e-4, logitDiff);
+        Assert.IsLessThanOrEqualTo(1e-5, probabilityDiff);
+        Assert.AreEqual(test.Count, Enumerable.Range(0, test.Count).Count(i => ArgMax(logits, i) == ArgMax(result[0].Floats!, i)));
+        Assert.AreEqual("2.5", model.Metadata[ModelCard.Keys.LogitsTemperature]);
+        Assert.IsFalse(OnnxModel.Load(OnnxExporter.ToBytes(network)).Metadata.ContainsKey(ModelCard.Keys.LogitsTemperature), "T = 1 writes no temperature.");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new OnnxExportOptions { Temperature = 0 });
+        Assert.ThrowsExactly<NotSupportedException>(() => OnnxExporter.ToBytes(NetworkSpec.Build("flatten-fc10-relu", seed: 1), new OnnxExportOptions { Temperature = 2 }));
+    }
+
     private static double MaxDiff(float[] a, float[] b)
     {
         Assert.AreEqual(a.Length, b.Length);

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Finishes the shipped model: adds the card entries the exporter has no field for (name, epochs,
-training time, description) to the exported ONNX file's metadata_props, checks the file with the ONNX
+"""Finishes the shipped model (last step of scripts/train-release-model.sh): adds the card entries the
+exporter has no field for (name, epochs, validation accuracy, calibration, real-world accuracy, ...)
+to the exported ONNX file's metadata_props, checks the file with the ONNX
 checker, and writes models/mnist-cnn.onnx plus models/mnist-cnn.json (exactly the metadata_props).
 
-Usage: /usr/bin/python3 scripts/ship_model_card.py EXPORTED.onnx MODELS_DIR   (reads EXPORTED.onnx.card.json)
+Usage: /usr/bin/python3 scripts/release_model_card.py EXPORTED.onnx MODELS_DIR   (reads EXPORTED.onnx.card.json)
 """
 import json
 import os
