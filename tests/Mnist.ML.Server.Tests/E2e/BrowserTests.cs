@@ -48,6 +48,9 @@ public sealed class BrowserTests
         Assert.Contains("Draw one digit", r.GetProperty("canvasLabel").GetString()!);
         Assert.AreEqual("7", Digit("drawn"), "the digit drawn with the mouse");
         Assert.AreEqual(10, r.GetProperty("drawn").GetProperty("bars").GetInt32(), "ten probability bars");
+        double fill = r.GetProperty("drawn").GetProperty("bestBarFill").GetDouble();
+        double confidence = r.GetProperty("drawn").GetProperty("confidence").GetDouble() / 100;
+        Assert.AreEqual(confidence, fill, 0.02, "the winning digit's bar is drawn as wide as its probability");
         Assert.IsTrue(r.GetProperty("drawn").GetProperty("modelInput").GetBoolean(), "the 28x28 input is shown");
         Assert.AreEqual(JsonValueKind.Null, r.GetProperty("clearedDigit").ValueKind, "Clear removes the answer");
         Assert.AreEqual(TestImages.MnistLabel(0).ToString(System.Globalization.CultureInfo.InvariantCulture), Digit("upload"));

@@ -33,6 +33,14 @@ async function shown(page, action) {
     digit: document.body.dataset.digit ?? null,
     error: document.getElementById("error").hidden ? null : document.getElementById("error").textContent,
     bars: document.querySelectorAll("#bars li").length,
+    // Rendered width of the winning digit's bar as a fraction of its track: what a person sees.
+    bestBarFill: (() => {
+      const best = document.querySelector("#bars li.best");
+      if (!best) return 0;
+      const track = best.querySelector(".track").getBoundingClientRect().width;
+      return track > 0 ? best.querySelector(".fill").getBoundingClientRect().width / track : 0;
+    })(),
+    confidence: Number.parseFloat(document.getElementById("confidence").textContent),
     modelInput: (document.getElementById("model-input").getAttribute("src") ?? "").startsWith("data:image/png;base64,"),
   }));
 }
