@@ -10,7 +10,7 @@ namespace Mnist.ML.Cli.Commands;
 
 internal static class EvaluateCommand
 {
-    public static readonly Option<string> Model = new("--model") { Description = "ONNX model to evaluate.", Required = true, HelpName = "model.onnx" };
+    public static readonly Option<string?> Model = new("--model") { Description = "ONNX model to evaluate (default: the model shipped with Mnist.ML).", HelpName = "model.onnx" };
 
     public static readonly Option<string> Data = new("--data") { Description = "Folder holding the MNIST IDX files; the 10,000 test images are used.", DefaultValueFactory = _ => Path.Combine("data", "mnist"), HelpName = "folder" };
 
@@ -22,16 +22,17 @@ internal static class EvaluateCommand
         command.SetAction(MnistCli.Guarded((parse, cancellationToken) =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
-            string modelPath = parse.GetValue(Model)!;
+            string? modelPath = parse.GetValue(Model);
             MnistPredictor predictor = ModelLoader.Load(modelPath);
+            string modelName = modelPath ?? "(shipped with Mnist.ML)";
             DigitDataset test = MnistDataset.LoadTest(parse.GetValue(Data)!);
-            output.WriteLine($"model     {modelPath}: {predictor.Model}");
+            output.WriteLine($"model     {modelName}: {predictor.Model}");
 
             var evaluation = PredictorEvaluation.Run(predictor, test, cancellationToken: cancellationToken);
             EvaluationView.Write(output, evaluation.Result);
             if (parse.GetValue(Report) is { } report)
             {
-                EvaluationReport.Write(report, modelPath, parse.GetValue(Data)!, evaluation);
+                EvaluationReport.Write(report, modelName, parse.GetValue(Data)!, evaluation);
                 output.WriteLine();
                 output.WriteLine($"report    {report}");
             }

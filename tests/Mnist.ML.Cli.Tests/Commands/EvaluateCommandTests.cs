@@ -36,6 +36,19 @@ public sealed class EvaluateCommandTests
     }
 
     [TestMethod]
+    public async Task WithoutModelEvaluatesTheShippedModelAndMatchesItsCard()
+    {
+        CliResult result = await CliProcess.RunAsync(["evaluate", "--data", TestPaths.MnistDir]);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Stdout, "(shipped with Mnist.ML)");
+        Match accuracy = Regex.Match(result.Stdout, @"^accuracy  (\d+\.\d\d)% \(([\d,]+) of 10,000 images\)$", RegexOptions.Multiline);
+        Assert.IsTrue(accuracy.Success, result.ToString());
+        double card = double.Parse(Mnist.ML.MnistPredictor.Load().Model.Metadata["test_accuracy"], CultureInfo.InvariantCulture);
+        Assert.AreEqual(card * 100, double.Parse(accuracy.Groups[1].Value, CultureInfo.InvariantCulture), 0.005, "the shipped card's test accuracy");
+    }
+
+    [TestMethod]
     public async Task ReportIsSelfContainedHtmlWithHeatMapAndMisclassifiedDigits()
     {
         string onnx = await TrainedModel.OnnxAsync();
