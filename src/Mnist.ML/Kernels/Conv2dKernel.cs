@@ -16,10 +16,8 @@
 // (ONNX Conv -> Relu fused by the executor).
 // Batches of at least as many images as threads run one image per thread with a single-threaded
 // GEMM; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
-// Workspaces are per-thread pinned scratch: steady-state forward calls allocate nothing, threaded or
-// not (KernelParallel); a threaded backward allocates what Parallel.For needs and pools its
-// per-thread dWeight partials.
-using System.Buffers;
+// Workspaces are per-thread pinned scratch: steady-state forward and backward calls allocate
+// nothing, threaded or not (KernelParallel; backward's per-part dWeight partials are scratch too).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -202,30 +200,46 @@ internal static unsafe class Conv2dKernel
     }
 
     /// <summary>
-    /// Each thread sums its images' dWeight into its own buffer (thread 0 straight into dWeight); the
-    /// partials are added in thread order, so results do not depend on timing.
+    /// Each part sums its images' dWeight into its own buffer (part 0 straight into dWeight); the
+    /// partials are added in part order, so results do not depend on timing. The partials live in the
+    /// calling thread's scratch and the body is cached per thread: a warm call allocates nothing.
     /// </summary>
     private static void BackwardBatchParallel(float* x, PrepackedA packedWeightT, float* dy, float* dx, float* dw, ConvGeometry g, int threads)
     {
         int wl = g.WeightLength;
-        var partials = new float[threads - 1][];
-        for (int t = 1; t < threads; t++) partials[t - 1] = ArrayPool<float>.Shared.Rent(wl);
-        nint xa = (nint)x, dya = (nint)dy, dxa = (nint)dx, dwa = (nint)dw;
-        Parallel.For(0, threads, t =>
+        float* partials = Scratch.Get(Scratch.DWeightPartials, (long)(threads - 1) * wl); // (threads - 1, K*C*KH*KW)
+        BackwardBatch batch = BackwardBatch.Cached ?? new BackwardBatch();
+        BackwardBatch.Cached = null; // a nested call (none today) would allocate its own
+        (batch.X, batch.WeightT, batch.DY, batch.DX, batch.DW, batch.Partials, batch.G) = ((nint)x, packedWeightT, (nint)dy, (nint)dx, (nint)dw, (nint)partials, g);
+        try
         {
-            fixed (float* partial = t == 0 ? null : partials[t - 1])
-            {
-                float* target = t == 0 ? (float*)dwa : partial;
-                if (t > 0) new Span<float>(target, wl).Clear();
-                for (int n = t * g.N / threads; n < (t + 1) * g.N / threads; n++)
-                    BackwardImage((float*)xa, packedWeightT, (float*)dya, (float*)dxa, target, g, n, 1);
-            }
-        });
+            KernelParallel.Run(batch, threads);
+        }
+        finally
+        {
+            batch.WeightT = default;
+            BackwardBatch.Cached = batch;
+        }
         var dWeight = new Span<float>(dw, wl);
-        foreach (float[] partial in partials)
+        for (int t = 1; t < threads; t++)
+            TensorPrimitives.Add(dWeight, new ReadOnlySpan<float>(partials + (long)(t - 1) * wl, wl), dWeight);
+    }
+
+    /// <summary>The per-part work of BackwardBatchParallel: a contiguous run of images, single-threaded GEMMs.</summary>
+    private sealed class BackwardBatch : IParallelBody
+    {
+        [ThreadStatic] internal static BackwardBatch? Cached;
+        internal nint X, DY, DX, DW, Partials;
+        internal PrepackedA WeightT;
+        internal ConvGeometry G;
+
+        public void Invoke(int t, int parts)
         {
-            TensorPrimitives.Add(dWeight, partial.AsSpan(0, wl), dWeight);
-            ArrayPool<float>.Shared.Return(partial);
+            int wl = G.WeightLength;
+            float* target = t == 0 ? (float*)DW : (float*)Partials + (long)(t - 1) * wl;
+            if (t > 0) new Span<float>(target, wl).Clear();
+            for (int n = t * G.N / parts; n < (t + 1) * G.N / parts; n++)
+                BackwardImage((float*)X, WeightT, (float*)DY, (float*)DX, target, G, n, 1);
         }
     }
 

@@ -34,8 +34,8 @@ internal static class KernelOptions
 /// </summary>
 internal static unsafe class Scratch
 {
-    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5, DirectInput = 6;
-    private const int SlotCount = 7;
+    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5, DirectInput = 6, DWeightPartials = 7;
+    private const int SlotCount = 8;
 
     [ThreadStatic] private static float[]?[]? slots;
 

@@ -76,7 +76,9 @@ internal static class Pool2dKernel
         fixed (float* x = input, y = output)
         fixed (int* am = argmax)
         {
-            for (int nc = 0; nc < g.N * g.C; nc++)
+            int nc = 0;
+            if (Avx2.IsSupported && ow < 8 && oh * ow <= MaxGatherPlane) nc = MaxPlanes2x2Gather(x, y, am, g);
+            for (; nc < g.N * g.C; nc++)
             {
                 for (int oy = 0; oy < oh; oy++)
                 {
@@ -137,12 +139,55 @@ internal static class Pool2dKernel
             Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0x88).AsDouble(), 0xD8).AsSingle();
         static Vector256<float> Odd(Vector256<float> lo, Vector256<float> hi) =>
             Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0xDD).AsDouble(), 0xD8).AsSingle();
-        static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> best, ref Vector256<int> bestIndex)
+    }
+
+    /// <summary>Largest output plane (OH x OW) that <see cref="MaxPlanes2x2Gather"/> takes: its offset table of 8 planes lives on the stack.</summary>
+    private const int MaxGatherPlane = 256;
+
+    /// <summary>
+    /// 2x2 stride-2 max for rows narrower than one vector (OW &lt; 8: cnn3's 14x14 and 7x7 planes),
+    /// where the row loop would be all scalar tail with unpredictable compares. Groups of 8 planes
+    /// are one run of 8 x OH x OW outputs (a multiple of 8); a table gives each output's window
+    /// corner within the group, and 8 outputs at a time gather their 4 candidates, compared in the
+    /// row loop's order. Returns the planes done (a multiple of 8); the caller pools the rest.
+    /// </summary>
+    private static unsafe int MaxPlanes2x2Gather(float* x, float* y, int* argmax, in ConvGeometry g)
+    {
+        int planeIn = g.H * g.W, planeOut = g.OH * g.OW, ow = g.OW, w = g.W;
+        int groups = g.N * g.C / 8, run = 8 * planeOut;
+        int* table = stackalloc int[run];
+        for (int k = 0; k < run; k++)
         {
-            Vector256<float> greater = Avx.CompareGreaterThan(v, best);
-            best = Avx.BlendVariable(best, v, greater);
-            bestIndex = Avx.BlendVariable(bestIndex.AsSingle(), index.AsSingle(), greater).AsInt32();
+            int plane = k / planeOut, cell = k % planeOut;
+            table[k] = plane * planeIn + 2 * (cell / ow) * w + 2 * (cell % ow);
         }
+        Vector256<int> right = Vector256<int>.One, below = Vector256.Create(w), belowRight = Vector256.Create(w + 1);
+        for (int group = 0; group < groups; group++)
+        {
+            var inBase = Vector256.Create(group * 8 * planeIn);
+            float* yGroup = y + (long)group * run;
+            int* amGroup = argmax == null ? null : argmax + (long)group * run;
+            for (int k = 0; k < run; k += 8)
+            {
+                Vector256<int> index = Avx.LoadVector256(table + k) + inBase;
+                Vector256<float> best = Avx2.GatherVector256(x, index, 4);
+                Vector256<int> bestIndex = index;
+                Take(Avx2.GatherVector256(x, index + right, 4), index + right, ref best, ref bestIndex);
+                Take(Avx2.GatherVector256(x, index + below, 4), index + below, ref best, ref bestIndex);
+                Take(Avx2.GatherVector256(x, index + belowRight, 4), index + belowRight, ref best, ref bestIndex);
+                Avx.Store(yGroup + k, best);
+                if (amGroup != null) Avx.Store(amGroup + k, bestIndex);
+            }
+        }
+        return groups * 8;
+    }
+
+    /// <summary>A later candidate wins only when strictly greater (ties keep the first; NaN never wins), as in the general loop.</summary>
+    private static void Take(Vector256<float> v, Vector256<int> index, ref Vector256<float> best, ref Vector256<int> bestIndex)
+    {
+        Vector256<float> greater = Avx.CompareGreaterThan(v, best);
+        best = Avx.BlendVariable(best, v, greater);
+        bestIndex = Avx.BlendVariable(bestIndex.AsSingle(), index.AsSingle(), greater).AsInt32();
     }
 
     /// <summary>Any window, stride, padding and dilation: the definition, and the oracle for the fast paths.</summary>

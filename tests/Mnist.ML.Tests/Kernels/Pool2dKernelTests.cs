@@ -10,9 +10,10 @@ public sealed class Pool2dKernelTests
 {
     public static IEnumerable<object[]> TwoByTwoShapes()
     {
+        // n x c of 15 and 27 also run the narrow-row gather path (OW < 8, groups of 8 planes) with planes left over.
         foreach (int n in new[] { 1, 3 })
-            foreach (int c in new[] { 1, 5 })
-                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3), (6, 40), (5, 33) })
+            foreach (int c in new[] { 1, 5, 9 })
+                foreach (var (h, w) in new[] { (2, 2), (28, 28), (7, 9), (14, 13), (3, 3), (6, 40), (5, 33), (14, 14), (7, 7), (15, 15) })
                 {
                     yield return [n, c, h, w];
                 }
@@ -30,14 +31,14 @@ public sealed class Pool2dKernelTests
         yield return [1, 1, 2, 2, 0, 0, 0, 0, 1, 1];
     }
 
-    /// <summary>A batch big enough to split across threads (odd plane count, 28x28 and 14x14 rows with
-    /// an 8-wide remainder) gives exactly the general loop's values and whole-tensor argmax indices.</summary>
+    /// <summary>A batch big enough to split across threads (odd plane count, 28x28 rows with an 8-wide
+    /// remainder, 14x14 and 7x7 planes on the narrow-row gather path) gives exactly the general loop's values and whole-tensor argmax indices.</summary>
     [TestMethod]
     [DataRow(2)]
     [DataRow(3)]
     public void ThreadedTwoByTwoEqualsTheGeneralLoop(int threads)
     {
-        foreach (var (n, c, h, w) in new[] { (11, 33, 28, 28), (37, 64, 14, 14) })
+        foreach (var (n, c, h, w) in new[] { (11, 33, 28, 28), (37, 64, 14, 14), (41, 131, 7, 7) })
         {
             var g = new ConvGeometry(n, c, h, w, c, 2, 2, StrideH: 2, StrideW: 2);
             Assert.IsGreaterThanOrEqualTo(Pool2dKernel.ParallelThreshold, (long)g.InputLength, "the case must be big enough to split");
