@@ -10,7 +10,10 @@ using Mnist.ML.Trainer.Training;
 
 namespace Mnist.ML.Trainer.Tests.Export;
 
+// The trained networks are shared by the tests of this class, and a Network's forward pass reuses its
+// activation buffers (not thread-safe), so these tests must not run at the same time.
 [TestClass]
+[DoNotParallelize]
 public sealed class OnnxExporterTests
 {
     /// <summary>BatchNorm, an unpadded conv, average pooling and dropout between Linear layers.</summary>
