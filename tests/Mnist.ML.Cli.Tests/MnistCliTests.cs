@@ -51,7 +51,6 @@ public sealed class MnistCliTests
     [DataRow("predict --json")]
     [DataRow("predict x.png --debug-image")]
     [DataRow("serve --port 80")]
-    [DataRow("evaluate")]
     [DataRow("predict")]
     [DataRow("data")]
     [DataRow("")]
