@@ -275,18 +275,17 @@ internal static class Pool2dKernel
                 for (int x = 0; x < ow; x++)
                 {
                     float sum = 0f;
-                    int count = 0;
                     for (int i = 0; i < g.KH; i++)
                     {
                         int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+                        if ((uint)iy >= (uint)g.H) continue;
                         for (int j = 0; j < g.KW; j++)
                         {
                             int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                            bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
-                            if (inside) sum += input[(nc * g.H + iy) * g.W + ix];
-                            if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+                            if ((uint)ix < (uint)g.W) sum += input[(nc * g.H + iy) * g.W + ix];
                         }
                     }
+                    int count = AverageDivisor(g, y, x, countIncludePad);
                     output[(nc * oh + y) * ow + x] = count == 0 ? 0f : sum / count;
                 }
     }
@@ -324,17 +323,7 @@ internal static class Pool2dKernel
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++)
                 {
-                    int count = 0;
-                    for (int i = 0; i < g.KH; i++)
-                    {
-                        int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
-                        for (int j = 0; j < g.KW; j++)
-                        {
-                            int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
-                            bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
-                            if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
-                        }
-                    }
+                    int count = AverageDivisor(g, y, x, countIncludePad);
                     if (count == 0) continue;
                     float d = dOutput[(nc * oh + y) * ow + x] / count;
                     for (int i = 0; i < g.KH; i++)
@@ -348,5 +337,26 @@ internal static class Pool2dKernel
                         }
                     }
                 }
+    }
+
+    /// <summary>
+    /// The divisor of average pooling's window at output (y, x): the cells inside the input, plus the
+    /// padding cells when <paramref name="countIncludePad"/> (ONNX count_include_pad). Shared by forward and
+    /// backward so both divide by the same count.
+    /// </summary>
+    private static int AverageDivisor(in ConvGeometry g, int y, int x, bool countIncludePad)
+    {
+        int count = 0;
+        for (int i = 0; i < g.KH; i++)
+        {
+            int iy = y * g.StrideH - g.PadTop + i * g.DilationH;
+            for (int j = 0; j < g.KW; j++)
+            {
+                int ix = x * g.StrideW - g.PadLeft + j * g.DilationW;
+                bool inside = (uint)iy < (uint)g.H && (uint)ix < (uint)g.W;
+                if (inside || (countIncludePad && iy < g.H + g.PadBottom && ix < g.W + g.PadRight)) count++;
+            }
+        }
+        return count;
     }
 }
