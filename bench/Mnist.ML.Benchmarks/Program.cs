@@ -114,7 +114,7 @@ static unsafe void ConvParts()
         {
             fixed (float* px = x, pb = packedB)
             {
-                var pack = new Conv2dKernel.Im2ColPackB(px, g);
+                var pack = new Conv2dKernel.Im2ColPackB(Conv2dKernel.Im2ColSource.For(px, g, 1));
                 for (int p0 = 0; p0 < ckk; p0 += 256) pack.Pack(pb, p0, Math.Min(256, ckk - p0), 0, ohw);
             }
         });

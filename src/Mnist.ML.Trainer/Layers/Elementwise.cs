@@ -73,12 +73,21 @@ internal sealed class Dropout(TensorShape input, float probability) : Layer(inpu
         if (rng is null) throw new InvalidOperationException("Dropout in training mode needs a random source.");
         _mask = Grow(_mask, input.Length);
         float scale = 1f / (1f - Probability);
-        for (int i = 0; i < input.Length; i++)
+        // One uniform draw per element, in order (NextFloats = NextFloat in a loop), then the mask.
+        var mask = _mask.AsSpan(0, input.Length);
+        rng.NextFloats(mask);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            float m = rng.NextFloat() < Probability ? 0f : scale;
-            _mask[i] = m;
-            output[i] = input[i] * m;
+            // Branch-free: the draws are random, so a branch per element mispredicts often.
+            var maskV = MemoryMarshal.Cast<float, Vector<float>>(mask);
+            var p = new Vector<float>(Probability);
+            var keep = new Vector<float>(scale);
+            for (int v = 0; v < maskV.Length; v++) maskV[v] = Vector.ConditionalSelect(Vector.LessThan(maskV[v], p), Vector<float>.Zero, keep);
+            i = maskV.Length * Vector<float>.Count;
         }
+        for (; i < mask.Length; i++) mask[i] = mask[i] < Probability ? 0f : scale;
+        TensorPrimitives.Multiply(input, mask, output);
     }
 
     public override void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> output, ReadOnlySpan<float> dOutput, Span<float> dInput, int batch)

@@ -12,8 +12,8 @@ namespace Mnist.ML.Trainer.Layers;
 /// </summary>
 public sealed class Network
 {
-    private float[][] _activations = [];  // per layer: (N, out) output of the last forward
-    private float[][] _dActivations = []; // per layer: (N, out) dLoss/dOutput during backward
+    private float[][] _activations = [];  // per step: (N, out) output of the last forward
+    private float[][] _dActivations = []; // per step: (N, out) dLoss/dOutput during backward
     private int _capacity;
 
     internal Network(TensorShape input, IReadOnlyList<Layer> layers, string spec, int seed, WeightInit init)
@@ -40,6 +40,30 @@ public sealed class Network
         }
         var rng = new Rng((ulong)seed);
         foreach (var layer in layers) layer.Initialize(rng, init);
+        Steps = ExecutionOrder(layers);
+    }
+
+    /// <summary>
+    /// The layers as forward and backward run them: each ReLU directly followed by a max pool runs
+    /// after it instead, on the pooled (4x smaller) tensor. max(relu(x)) = relu(max(x)) exactly, and
+    /// the gradient reaches the same input cell (the window's first maximum; when that maximum is not
+    /// positive, both orders pass no gradient), so results are identical; only the work shrinks.
+    /// </summary>
+    private static Layer[] ExecutionOrder(IReadOnlyList<Layer> layers)
+    {
+        var steps = new List<Layer>(layers.Count);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] is ReLU && i + 1 < layers.Count && layers[i + 1] is MaxPool2d pool)
+            {
+                steps.Add(pool);
+                steps.Add(new ReLU(pool.OutputShape));
+                i++;
+                continue;
+            }
+            steps.Add(layers[i]);
+        }
+        return [.. steps];
     }
 
     /// <summary>The spec this network was built from, e.g. "conv6k5p2-relu-pool2-...".</summary>
@@ -58,6 +82,9 @@ public sealed class Network
 
     /// <summary>The layers in order; an exporter walks these and reads their slices.</summary>
     internal IReadOnlyList<Layer> Layers { get; }
+
+    /// <summary>What Forward / Backward run: <see cref="Layers"/> with ReLU-then-max-pool pairs swapped (<see cref="ExecutionOrder"/>).</summary>
+    private Layer[] Steps { get; }
 
     /// <summary>All trainable values, layer after layer (slice offsets in each layer's Slices).</summary>
     internal float[] Parameters { get; }
@@ -105,10 +132,10 @@ public sealed class Network
         if (input.Length != batch * InputSize) throw new ArgumentException($"Expected {batch} x {InputSize} input values, got {input.Length}.", nameof(input));
         EnsureCapacity(batch);
         ReadOnlySpan<float> x = input;
-        for (int i = 0; i < Layers.Count; i++)
+        for (int i = 0; i < Steps.Length; i++)
         {
-            var y = _activations[i].AsSpan(0, batch * Layers[i].OutputShape.Size);
-            Layers[i].Forward(x, y, batch, training, rng);
+            var y = _activations[i].AsSpan(0, batch * Steps[i].OutputShape.Size);
+            Steps[i].Forward(x, y, batch, training, rng);
             x = y;
         }
         return x;
@@ -117,10 +144,10 @@ public sealed class Network
     /// <summary>Backpropagates dLoss/dLogits through the last forward; adds into <see cref="Gradients"/>.</summary>
     internal void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> dLogits, int batch, Span<float> dInput = default)
     {
-        for (int i = Layers.Count - 1; i >= 0; i--)
+        for (int i = Steps.Length - 1; i >= 0; i--)
         {
-            var layer = Layers[i];
-            ReadOnlySpan<float> dOut = i == Layers.Count - 1 ? dLogits : _dActivations[i].AsSpan(0, batch * layer.OutputShape.Size);
+            var layer = Steps[i];
+            ReadOnlySpan<float> dOut = i == Steps.Length - 1 ? dLogits : _dActivations[i].AsSpan(0, batch * layer.OutputShape.Size);
             ReadOnlySpan<float> x = i == 0 ? input : _activations[i - 1].AsSpan(0, batch * layer.InputShape.Size);
             Span<float> dIn = default;
             if (i > 0)
@@ -141,12 +168,12 @@ public sealed class Network
     private void EnsureCapacity(int batch)
     {
         if (batch <= _capacity) return;
-        _activations = new float[Layers.Count][];
-        _dActivations = new float[Layers.Count][];
-        for (int i = 0; i < Layers.Count; i++)
+        _activations = new float[Steps.Length][];
+        _dActivations = new float[Steps.Length][];
+        for (int i = 0; i < Steps.Length; i++)
         {
-            _activations[i] = new float[batch * Layers[i].OutputShape.Size];
-            _dActivations[i] = new float[batch * Layers[i].OutputShape.Size];
+            _activations[i] = new float[batch * Steps[i].OutputShape.Size];
+            _dActivations[i] = new float[batch * Steps[i].OutputShape.Size];
         }
         _capacity = batch;
     }

@@ -32,6 +32,21 @@ internal sealed class Rng
     /// <summary>Uniform in [0, 1) with 24 random bits.</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1f / (1 << 24));
 
+    /// <summary>Fills <paramref name="values"/> with what as many <see cref="NextFloat"/> calls return, with the state in registers.</summary>
+    public void NextFloats(Span<float> values)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < values.Length; i++)
+        {
+            ulong result = BitRotate(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+            s3 = BitRotate(s3, 45);
+            values[i] = (result >> 40) * (1f / (1 << 24));
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 

@@ -14,8 +14,13 @@
 // receptive field (16 <= C*KH*KW <= 160: LeNet-5's layers) skip im2col and run a direct AVX2 kernel
 // on a zero-padded copy of the image (ForwardImageDirect). Forward can apply ReLU to its output
 // (ONNX Conv -> Relu fused by the executor).
-// Batches of at least as many images as threads run one image per thread with a single-threaded
-// GEMM; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
+// Image groups: a layer with a small output plane (cnn3's 14x14 and 7x7) gives per-image GEMMs that
+// are thin (N = 196 or 49 columns; a dWeight depth of 49), so in a batch G images are multiplied at
+// once as one wide GEMM over the group's columns (G * OH*OW, about GroupColumns): forward writes a
+// (K, G*OH*OW) scratch block, then adds the bias (and ReLU) while copying it out per image; backward
+// gathers the group's dOutput into one (K, G*OH*OW) block that both gradient GEMMs read.
+// Batches of at least as many images as threads run a contiguous run of images per thread with
+// single-threaded GEMMs; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
 // Workspaces are per-thread pinned scratch: steady-state forward and backward calls allocate
 // nothing, threaded or not (KernelParallel; backward's per-part dWeight partials are scratch too).
 using System.Numerics.Tensors;
@@ -108,7 +113,7 @@ internal static unsafe class Conv2dKernel
             }
             else
             {
-                for (int n = 0; n < g.N; n++) ForwardImage(x, packed, direct, b, y, g, n, relu, threads);
+                ForwardImages(x, packed, direct, b, y, g, 0, g.N, relu, threads);
             }
         }
     }
@@ -140,8 +145,7 @@ internal static unsafe class Conv2dKernel
 
         public void Invoke(int t, int parts)
         {
-            for (int n = t * G.N / parts; n < (t + 1) * G.N / parts; n++)
-                ForwardImage((float*)X, (float*)Packed, Direct, (float*)Bias, (float*)Y, G, n, Relu, 1);
+            ForwardImages((float*)X, (float*)Packed, Direct, (float*)Bias, (float*)Y, G, t * G.N / parts, (t + 1) * G.N / parts, Relu, 1);
         }
     }
 
@@ -194,7 +198,7 @@ internal static unsafe class Conv2dKernel
             }
             else
             {
-                for (int n = 0; n < g.N; n++) BackwardImage(x, packedWeightT, dy, dx, dw, g, n, threads);
+                BackwardImages(x, packedWeightT, dy, dx, dw, g, 0, g.N, threads);
             }
         }
     }
@@ -238,8 +242,7 @@ internal static unsafe class Conv2dKernel
             int wl = G.WeightLength;
             float* target = t == 0 ? (float*)DW : (float*)Partials + (long)(t - 1) * wl;
             if (t > 0) new Span<float>(target, wl).Clear();
-            for (int n = t * G.N / parts; n < (t + 1) * G.N / parts; n++)
-                BackwardImage((float*)X, WeightT, (float*)DY, (float*)DX, target, G, n, 1);
+            BackwardImages((float*)X, WeightT, (float*)DY, (float*)DX, target, G, t * G.N / parts, (t + 1) * G.N / parts, 1);
         }
     }
 
@@ -258,6 +261,91 @@ internal static unsafe class Conv2dKernel
         if (inputLength < g.InputLength) throw new ArgumentException($"input holds {inputLength} values, the convolution needs {g.InputLength}.");
         if (weightLength < g.WeightLength) throw new ArgumentException($"weight holds {weightLength} values, the convolution needs {g.WeightLength}.");
         if (outputLength < g.OutputLength) throw new ArgumentException($"output holds {outputLength} values, the convolution needs {g.OutputLength}.");
+    }
+
+    /// <summary>
+    /// Columns an image group's GEMM aims for: 784 = 16 images of 7x7 or 4 of 14x14, whole 16-wide
+    /// panels, and a packed B block (at most 320 x 784 floats) that stays in L2.
+    /// </summary>
+    internal const int GroupColumns = 784;
+
+    /// <summary>Images per group for this geometry: 1 when an image alone is wide enough, and for
+    /// 1x1 convolutions (whose per-image GEMM reads the image in place).</summary>
+    internal static int GroupSize(in ConvGeometry g) => IsPointwise(g) ? 1 : Math.Max(1, GroupColumns / (g.OH * g.OW));
+
+    /// <summary>Forward of images [n0, n1), group by group (the direct kernel image by image).</summary>
+    private static void ForwardImages(float* x, float* packed, bool direct, float* bias, float* y, in ConvGeometry g, int n0, int n1, bool relu, int threads)
+    {
+        int group = direct ? 1 : GroupSize(g);
+        for (int n = n0; n < n1; n += group)
+        {
+            int count = Math.Min(group, n1 - n);
+            if (count == 1) ForwardImage(x, packed, direct, bias, y, g, n, relu, threads);
+            else ForwardGroup(x, packed, bias, y, g, n, count, relu, threads);
+        }
+    }
+
+    /// <summary>
+    /// Images [n0, n0 + count) as one GEMM: block (K, count*OH*OW) = weight (K, CKK) * col of the
+    /// group (CKK, count*OH*OW), then each image's (K, OH*OW) slice is copied out with the bias
+    /// added (and ReLU) while the block is in cache.
+    /// </summary>
+    private static void ForwardGroup(float* input, float* packed, float* bias, float* output, in ConvGeometry g, int n0, int count, bool relu, int threads)
+    {
+        int ohw = g.OH * g.OW, ckk = g.C * g.KH * g.KW, columns = count * ohw;
+        long imageLength = (long)g.C * g.H * g.W;
+        float* block = Scratch.Get(Scratch.GroupOutput, (long)g.K * columns);
+        var weight = new PrepackedA(packed, Gemm.RoundUp(g.K, Gemm.MR));
+        Gemm.Run(weight, new Im2ColPackB(Im2ColSource.For(input + n0 * imageLength, g, count)), block, columns, g.K, columns, ckk, accumulate: false, threads);
+        for (int i = 0; i < count; i++)
+        {
+            float* y = output + (long)(n0 + i) * g.K * ohw;
+            for (int k = 0; k < g.K; k++)
+            {
+                var src = new ReadOnlySpan<float>(block + (long)k * columns + (long)i * ohw, ohw);
+                var dst = new Span<float>(y + (long)k * ohw, ohw);
+                if (bias != null) TensorPrimitives.Add(src, bias[k], dst);
+                else src.CopyTo(dst);
+                if (relu) TensorPrimitives.Max(dst, 0f, dst);
+            }
+        }
+    }
+
+    /// <summary>Backward of images [n0, n1), group by group.</summary>
+    private static void BackwardImages(float* x, PrepackedA weightT, float* dy, float* dx, float* dw, in ConvGeometry g, int n0, int n1, int threads)
+    {
+        int group = GroupSize(g);
+        for (int n = n0; n < n1; n += group)
+        {
+            int count = Math.Min(group, n1 - n);
+            if (count == 1) BackwardImage(x, weightT, dy, dx, dw, g, n, threads);
+            else BackwardGroup(x, weightT, dy, dx, dw, g, n, count, threads);
+        }
+    }
+
+    /// <summary>
+    /// Images [n0, n0 + count) at once. dOutput of the group is gathered into one block
+    /// D (K, count*OH*OW); then dWeight += D * col^T over the group (a GEMM of depth count*OH*OW
+    /// instead of OH*OW per image) and dcol = weight^T * D, which col2im adds into each image's dInput.
+    /// </summary>
+    private static void BackwardGroup(float* input, PrepackedA weightT, float* dOutput, float* dInput, float* dWeight, in ConvGeometry g, int n0, int count, int threads)
+    {
+        int ohw = g.OH * g.OW, ckk = g.C * g.KH * g.KW, columns = count * ohw;
+        long imageLength = (long)g.C * g.H * g.W;
+        float* d = Scratch.Get(Scratch.GroupDOutput, (long)g.K * columns);
+        for (int i = 0; i < count; i++)
+        {
+            float* dy = dOutput + (long)(n0 + i) * g.K * ohw;
+            for (int k = 0; k < g.K; k++)
+                new ReadOnlySpan<float>(dy + (long)k * ohw, ohw).CopyTo(new Span<float>(d + (long)k * columns + (long)i * ohw, ohw));
+        }
+        float* x = input + n0 * imageLength;
+        Gemm.Run(new StridedPackA(d, columns, 1), new Im2ColTransposedPackB(Im2ColSource.For(x, g, count)), dWeight, ckk, g.K, ckk, columns, accumulate: true, threads);
+        if (dInput == null) return;
+
+        float* dcol = Scratch.Get(Scratch.DCol, (long)ckk * columns); // (CKK, count*OH*OW)
+        Gemm.Run(weightT, new StridedPackB(d, columns, 1), dcol, columns, ckk, columns, g.K, accumulate: false, threads);
+        for (int i = 0; i < count; i++) Col2ImAdd(dcol + (long)i * ohw, columns, dInput + (n0 + i) * imageLength, g);
     }
 
     /// <summary>1x1, stride 1, no padding: the (C, H*W) image is already the im2col matrix.</summary>
@@ -281,7 +369,7 @@ internal static unsafe class Conv2dKernel
         }
         var weight = new PrepackedA(packed, Gemm.RoundUp(g.K, Gemm.MR));
         if (IsPointwise(g)) Gemm.Run(weight, new StridedPackB(x, ohw, 1), y, ohw, g.K, ohw, ckk, accumulate: bias != null, threads);
-        else Gemm.Run(weight, new Im2ColPackB(x, g), y, ohw, g.K, ohw, ckk, accumulate: bias != null, threads);
+        else Gemm.Run(weight, new Im2ColPackB(Im2ColSource.For(x, g, 1)), y, ohw, g.K, ohw, ckk, accumulate: bias != null, threads);
         if (relu)
         {
             // The image's output was just written and is still in L1/L2.
@@ -435,7 +523,7 @@ internal static unsafe class Conv2dKernel
         // dWeight (K, CKK) += dy (K, OHW) * col^T (OHW, CKK).
         var dyA = new StridedPackA(dy, ohw, 1);
         if (pointwise) Gemm.Run(dyA, new StridedPackB(x, 1, ohw), dWeight, ckk, g.K, ckk, ohw, accumulate: true, threads);
-        else Gemm.Run(dyA, new Im2ColTransposedPackB(x, g), dWeight, ckk, g.K, ckk, ohw, accumulate: true, threads);
+        else Gemm.Run(dyA, new Im2ColTransposedPackB(Im2ColSource.For(x, g, 1)), dWeight, ckk, g.K, ckk, ohw, accumulate: true, threads);
         if (dInput == null) return;
 
         float* dx = dInput + (long)n * g.C * g.H * g.W; // (C, H, W)
@@ -447,7 +535,7 @@ internal static unsafe class Conv2dKernel
         }
         float* dcol = Scratch.Get(Scratch.DCol, (long)ckk * ohw); // (CKK, OH*OW)
         Gemm.Run(weightT, dyB, dcol, ohw, ckk, ohw, g.K, accumulate: false, threads);
-        Col2ImAdd(dcol, dx, g);
+        Col2ImAdd(dcol, ohw, dx, g);
     }
 
     /// <summary>
@@ -555,28 +643,115 @@ internal static unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>B = col (CKK, OH*OW) of one image, packed into NR-wide panels straight from the image.</summary>
-    internal readonly struct Im2ColPackB(float* x, ConvGeometry g) : IPackB
+    /// <summary>
+    /// Where the im2col packers read a group of images (column q of the group's im2col matrix =
+    /// image q / (OH*OW), pixel q % (OH*OW)). With unit column stride and SIMD, the group is first
+    /// copied once with its zero border (C, HP, WP per image): every im2col row is then a series of
+    /// plain runs of OW values, one per output row, copied 8 lanes at a time with no bounds tests
+    /// (the last vector of a run may spill up to 7 values past it, into what is written next or
+    /// Scratch's slack). Otherwise rows are read from the images directly (<see cref="ReadIm2ColRow"/>).
+    /// </summary>
+    internal readonly struct Im2ColSource
+    {
+        private readonly float* _x, _padded;
+        private readonly int _hp, _wp;
+        private readonly ConvGeometry _g;
+
+        private Im2ColSource(float* x, float* padded, int hp, int wp, in ConvGeometry g)
+        {
+            _x = x;
+            _padded = padded;
+            (_hp, _wp, _g) = (hp, wp, g);
+        }
+
+        /// <summary>The <paramref name="count"/> images from <paramref name="x"/> on; pads them into this thread's scratch when that pays.</summary>
+        public static Im2ColSource For(float* x, in ConvGeometry g, int count)
+        {
+            if (g.StrideW != 1 || !Vector256.IsHardwareAccelerated) return new Im2ColSource(x, null, 0, 0, g);
+            int hp = g.H + g.PadTop + g.PadBottom, wp = g.W + g.PadLeft + g.PadRight;
+            long planes = (long)count * g.C;
+            float* padded = Scratch.Get(Scratch.PaddedInput, planes * hp * wp);
+            for (long plane = 0; plane < planes; plane++)
+            {
+                float* src = x + plane * g.H * g.W, dst = padded + plane * hp * wp;
+                new Span<float>(dst, g.PadTop * wp).Clear();
+                for (int iy = 0; iy < g.H; iy++)
+                {
+                    float* d = dst + (long)(g.PadTop + iy) * wp;
+                    new Span<float>(d, g.PadLeft).Clear();
+                    new ReadOnlySpan<float>(src + (long)iy * g.W, g.W).CopyTo(new Span<float>(d + g.PadLeft, g.W));
+                    new Span<float>(d + g.PadLeft + g.W, g.PadRight).Clear();
+                }
+                new Span<float>(dst + (long)(g.PadTop + g.H) * wp, g.PadBottom * wp).Clear();
+            }
+            return new Im2ColSource(x, padded, hp, wp, g);
+        }
+
+        /// <summary>Entries [column, column + count) of im2col row <paramref name="row"/> = (c, i, j), contiguously into dst.</summary>
+        public void ReadRow(int row, int column, int count, float* dst)
+        {
+            ConvGeometry g = _g;
+            int ohw = g.OH * g.OW;
+            int n = column / ohw, pixel = column - n * ohw;
+            if (_padded == null)
+            {
+                for (; count > 0; n++, pixel = 0)
+                {
+                    int take = Math.Min(count, ohw - pixel);
+                    ReadIm2ColRow(_x + (long)n * g.C * g.H * g.W, g, row, pixel, take, dst);
+                    dst += take;
+                    count -= take;
+                }
+                return;
+            }
+            int khkw = g.KH * g.KW;
+            int c = row / khkw, rest = row - c * khkw, i = rest / g.KW, j = rest - i * g.KW;
+            int ow = g.OW, rowStep = g.StrideH * _wp;
+            long imageLength = (long)g.C * _hp * _wp;
+            // Output pixel (oy, ox) of image n reads padded[n][c][oy * sH + i * dH][ox + j * dW].
+            float* origin = _padded + (long)c * _hp * _wp + (long)i * g.DilationH * _wp + j * g.DilationW;
+            for (; count > 0; n++, pixel = 0)
+            {
+                int oy = pixel / ow, ox = pixel - oy * ow;
+                int take = Math.Min(count, ohw - pixel);
+                float* src = origin + n * imageLength + (long)oy * rowStep;
+                count -= take;
+                while (take > 0)
+                {
+                    int run = Math.Min(ow - ox, take);
+                    for (int t = 0; t < run; t += 8) Vector256.Store(Vector256.Load(src + ox + t), dst + t);
+                    dst += run;
+                    take -= run;
+                    ox = 0;
+                    src += rowStep;
+                }
+            }
+        }
+    }
+
+    /// <summary>B = col (CKK, G*OH*OW) of a group of G images, packed into NR-wide panels straight from the images.</summary>
+    internal readonly struct Im2ColPackB(Im2ColSource source) : IPackB
     {
         public void Pack(float* dst, int p0, int kc, int j0, int nc)
         {
             // Each im2col row segment is first built contiguously in an L1-sized scratch row (fast
-            // block copies), then dealt out to the panels 16 floats at a time.
+            // block copies), then dealt out to the panels 16 floats at a time; a partial last panel
+            // gets zeros past nc (cleared after each row: ReadRow may spill past its end).
             const int NR = Gemm.NR;
             float* row = Scratch.Get(Scratch.Im2ColRow, Gemm.RoundUp(nc, NR));
-            int full = nc / NR * NR;
-            new Span<float>(row + nc, Gemm.RoundUp(nc, NR) - nc).Clear();
+            int tail = Gemm.RoundUp(nc, NR) - nc;
             for (int p = 0; p < kc; p++)
             {
-                ReadIm2ColRow(x, g, p0 + p, j0, nc, row);
+                source.ReadRow(p0 + p, j0, nc, row);
+                if (tail > 0) new Span<float>(row + nc, tail).Clear();
                 float* d = dst + p * NR;
                 for (int jp = 0; jp < nc; jp += NR) Unsafe.CopyBlockUnaligned(d + (long)jp * kc, row + jp, NR * sizeof(float));
             }
         }
     }
 
-    /// <summary>B = col^T (OH*OW, CKK) of one image: panel lane l holds im2col row j0 + l along the pixels.</summary>
-    internal readonly struct Im2ColTransposedPackB(float* x, ConvGeometry g) : IPackB
+    /// <summary>B = col^T (G*OH*OW, CKK) of a group of G images: panel lane l holds im2col row j0 + l along the group's pixels.</summary>
+    internal readonly struct Im2ColTransposedPackB(Im2ColSource source) : IPackB
     {
         public void Pack(float* dst, int p0, int kc, int j0, int nc)
         {
@@ -589,7 +764,7 @@ internal static unsafe class Conv2dKernel
             {
                 int cols = Math.Min(NR, nc - jp);
                 float* d = dst + (long)jp * kc;
-                for (int l = 0; l < cols; l++) ReadIm2ColRow(x, g, j0 + jp + l, p0, kc, rows + (long)l * stride);
+                for (int l = 0; l < cols; l++) source.ReadRow(j0 + jp + l, p0, kc, rows + (long)l * stride);
                 int p = 0;
                 if (Avx.IsSupported && cols == NR) p = Transpose.ColumnsToPanel(rows, stride, kc, d);
                 for (int l = 0; l < cols; l++)
@@ -604,15 +779,15 @@ internal static unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>The adjoint of im2col: adds every col entry back onto the input cell it was read from.</summary>
-    internal static void Col2ImAdd(float* col, float* dx, in ConvGeometry g)
+    /// <summary>The adjoint of im2col: adds every col entry (row r at col + r * rowStride) back onto the input cell it was read from.</summary>
+    internal static void Col2ImAdd(float* col, int rowStride, float* dx, in ConvGeometry g)
     {
         int oh = g.OH, ow = g.OW, ohw = oh * ow, sw = g.StrideW;
         for (int c = 0; c < g.C; c++)
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
-                    float* row = col + (long)((c * g.KH + i) * g.KW + j) * ohw;
+                    float* row = col + (long)((c * g.KH + i) * g.KW + j) * rowStride;
                     float* plane = dx + (long)c * g.H * g.W;
                     int xOffset = j * g.DilationW - g.PadLeft;
                     var (lo, hi) = ValidRange(xOffset, sw, g.W, ow);

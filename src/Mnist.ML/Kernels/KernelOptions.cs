@@ -34,8 +34,9 @@ internal static class KernelOptions
 /// </summary>
 internal static unsafe class Scratch
 {
-    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5, DirectInput = 6, DWeightPartials = 7;
-    private const int SlotCount = 8;
+    internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5, DirectInput = 6, DWeightPartials = 7,
+        GroupOutput = 8, GroupDOutput = 9, PaddedInput = 10;
+    private const int SlotCount = 11;
 
     [ThreadStatic] private static float[]?[]? slots;
 

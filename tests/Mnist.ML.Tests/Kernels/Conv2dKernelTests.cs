@@ -54,6 +54,18 @@ public sealed class Conv2dKernelTests
     /// block remainders and masked stores), channel counts around its 6-channel block, asymmetric pads.
     /// </summary>
     [TestMethod]
+    public void CasesCoverImageGroupsWithARemainderAndPanelsAcrossImages()
+    {
+        // ForwardMatchesNaive / BackwardAddsTheNaiveGradients prove the grouped GEMMs only if some case
+        // runs whole groups plus a shorter last group, with a 16-wide panel straddling two images.
+        Assert.IsTrue(KernelCases.ConvGeometries().Any(g =>
+        {
+            int group = Conv2dKernel.GroupSize(g);
+            return !Conv2dKernel.UsesDirect(g) && group > 1 && g.N > group && g.N % group > 1 && g.OH * g.OW % Gemm.NR != 0;
+        }));
+    }
+
+    [TestMethod]
     public void DirectPathMatchesNaiveOverWidthsAndChannelRemainders()
     {
         var failures = new List<string>();

@@ -78,6 +78,12 @@ internal static class KernelCases
         yield return new(2, 32, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1); // cnn3 conv2
         yield return new(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1); // cnn3 conv3
         yield return new(4, 9, 5, 5, 11, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+        // Batches that run as image groups (Conv2dKernel.GroupSize): whole groups and a remainder,
+        // a 16-wide panel straddling two images, strided planes.
+        yield return new(19, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1); // cnn3 conv3: 16 + 3
+        yield return new(7, 32, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1); // cnn3 conv2: 4 + 3
+        yield return new(10, 3, 9, 8, 5, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+        yield return new(45, 2, 6, 6, 3, 2, 2, StrideH: 1, StrideW: 1);
     }
 
     public static string? CheckConvForward(ConvGeometry g, bool withBias, int threads)
