@@ -4,10 +4,12 @@
 # PyTorch runs twice: with the BLAS it links by default (libblas.so.3, Debian's reference BLAS unless
 # an alternative is installed) and with Debian's OpenBLAS (libopenblas0-openmp), unpacked into
 # artifacts/openblas without installing it.
-# Usage: scripts/bench-train.sh [images]   (default 60000: a full epoch; try 6000 for a quick look)
+# Usage: [RUNS=3] scripts/bench-train.sh [images]   (default 60000: a full epoch; try 6000 for a quick look)
+# Each figure is the median of RUNS runs, the programs taking turns (round-by-round figures go to stderr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGES="${1:-60000}"
+RUNS="${RUNS:-3}"
 MNIST="${MNIST_DATA:-data/mnist}"
 PY=/usr/bin/python3
 [ -f "$MNIST/train-images-idx3-ubyte" ] || { echo "MNIST not found in $MNIST: run scripts/fetch-mnist.sh" >&2; exit 1; }
@@ -24,15 +26,23 @@ if [ ! -f "$OPENBLAS_LIB/libblas.so.3" ]; then
 fi
 
 result() { grep '^RESULT' | tail -1 | awk '{print $3}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+ratio() { [ "$2" = "-" ] && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 printf '%-7s %12s %14s %10s %16s %10s\n' arch "ours img/s" "torch img/s" ratio "torch+oblas" ratio
 for arch in lenet5 cnn3; do
-    ours=$("${OURS[@]}" bench "$arch" "$IMAGES" "$MNIST" | result)
-    torch=$(OMP_NUM_THREADS=2 $PY scripts/bench_train_torch.py "$arch" "$IMAGES" "$MNIST" | result)
-    oblas="-"
-    if [ -f "$OPENBLAS_LIB/libblas.so.3" ]; then
-        oblas=$(LD_LIBRARY_PATH="$PWD/$OPENBLAS_LIB" OMP_NUM_THREADS=2 $PY scripts/bench_train_torch.py "$arch" "$IMAGES" "$MNIST" | result)
-    fi
-    ratio() { [ "$2" = "-" ] && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+    # The three programs take turns, RUNS rounds; each column is the median of its runs, so a slow
+    # spell of the (shared, virtualised) machine hits all three alike.
+    o_all=""; t_all=""; b_all=""
+    for round in $(seq "$RUNS"); do
+        o_all="$o_all $("${OURS[@]}" bench "$arch" "$IMAGES" "$MNIST" | result)"
+        t_all="$t_all $(OMP_NUM_THREADS=2 $PY scripts/bench_train_torch.py "$arch" "$IMAGES" "$MNIST" | result)"
+        if [ -f "$OPENBLAS_LIB/libblas.so.3" ]; then
+            b_all="$b_all $(LD_LIBRARY_PATH="$PWD/$OPENBLAS_LIB" OMP_NUM_THREADS=2 $PY scripts/bench_train_torch.py "$arch" "$IMAGES" "$MNIST" | result)"
+        fi
+        echo "  round $round/$RUNS $arch: ours$(echo "$o_all" | awk '{print " " $NF}') torch$(echo "$t_all" | awk '{print " " $NF}') torch+oblas$(echo "${b_all:- -}" | awk '{print " " $NF}')" >&2
+    done
+    ours=$(echo "$o_all" | median); torch=$(echo "$t_all" | median)
+    oblas="-"; [ -n "$b_all" ] && oblas=$(echo "$b_all" | median)
     printf '%-7s %12s %14s %10s %16s %10s\n' "$arch" "$ours" "$torch" "$(ratio "$ours" "$torch")" "$oblas" "$(ratio "$ours" "$oblas")"
 done
-echo "(ratio = ours / PyTorch: above 1 means our engine is faster; $IMAGES images, $(nproc) cores)"
+echo "(medians of $RUNS alternating runs; ratio = ours / PyTorch: above 1 means our engine is faster; $IMAGES images, $(nproc) cores)"
