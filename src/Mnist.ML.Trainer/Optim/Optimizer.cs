@@ -1,6 +1,8 @@
 // Optimizers over the network's flat parameter buffer, with PyTorch's exact definitions. Each step is
-// a few TensorPrimitives passes over the whole buffer; state (momentum, moments) is flat too.
+// a few TensorPrimitives passes over the whole buffer (Adam: one fused pass); state (momentum, moments) is flat too.
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Mnist.ML.Trainer.Optim;
 
@@ -104,7 +106,6 @@ internal sealed class Adam(int length, float beta1, float beta2, float epsilon, 
 {
     private readonly float[] _m = new float[length];
     private readonly float[] _v = new float[length];
-    private readonly float[] _denominator = new float[length];
 
     public float Beta1 { get; } = beta1;
     public float Beta2 { get; } = beta2;
@@ -125,19 +126,50 @@ internal sealed class Adam(int length, float beta1, float beta2, float epsilon, 
         {
             g = WithL2(parameters, gradients);
         }
-        TensorPrimitives.Multiply(_m, Beta1, _m);
-        TensorPrimitives.MultiplyAdd(g, 1f - Beta1, _m, _m);
-        TensorPrimitives.Multiply(_v, Beta2, _v);
-        TensorPrimitives.Multiply(g, g, _denominator);
-        TensorPrimitives.MultiplyAdd(_denominator, 1f - Beta2, _v, _v);
-
         double biasCorrection1 = 1 - Math.Pow(Beta1, StepCount);
         double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, StepCount));
-        float stepSize = (float)(learningRate / biasCorrection1);
-        TensorPrimitives.Sqrt(_v, _denominator);
-        TensorPrimitives.Divide(_denominator, (float)biasCorrection2Sqrt, _denominator);
-        TensorPrimitives.Add(_denominator, Epsilon, _denominator);
-        TensorPrimitives.Divide(_m, _denominator, _denominator);
-        TensorPrimitives.MultiplyAdd(_denominator, -stepSize, parameters, parameters);
+        Update(parameters, g, _m, _v, Beta1, Beta2, (float)biasCorrection2Sqrt, Epsilon, (float)(learningRate / biasCorrection1));
+    }
+
+    /// <summary>
+    /// The moment updates and the step in one pass over the arrays (seven separate passes spent more
+    /// time moving 4 x 1 MB through the caches than computing). Every element sees the same operations
+    /// in the same order, each rounded on its own (no fused multiply-add), whether in a vector lane or
+    /// in the scalar tail: m = g (1-b1) + m b1; v = g^2 (1-b2) + v b2; p += m / (sqrt(v) / c2 + eps) * -step.
+    /// </summary>
+    internal static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float beta1, float beta2, float biasCorrection2Sqrt, float epsilon, float stepSize)
+    {
+        int n = p.Length, i = 0;
+        if (g.Length < n || m.Length < n || v.Length < n) throw new ArgumentException("Adam state shorter than the parameters.");
+        float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2, minusStep = -stepSize;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float pr = ref MemoryMarshal.GetReference(p), gr = ref MemoryMarshal.GetReference(g);
+            ref float mr = ref MemoryMarshal.GetReference(m), vr = ref MemoryMarshal.GetReference(v);
+            var b1 = Vector256.Create(beta1); var c1 = Vector256.Create(oneMinusBeta1);
+            var b2 = Vector256.Create(beta2); var c2 = Vector256.Create(oneMinusBeta2);
+            var bc = Vector256.Create(biasCorrection2Sqrt); var eps = Vector256.Create(epsilon); var step = Vector256.Create(minusStep);
+            for (; i <= n - 8; i += 8)
+            {
+                var gv = Vector256.LoadUnsafe(ref gr, (nuint)i);
+                var mv = Vector256.Add(Vector256.Multiply(gv, c1), Vector256.Multiply(Vector256.LoadUnsafe(ref mr, (nuint)i), b1));
+                var vv = Vector256.Add(Vector256.Multiply(Vector256.Multiply(gv, gv), c2), Vector256.Multiply(Vector256.LoadUnsafe(ref vr, (nuint)i), b2));
+                var d = Vector256.Divide(mv, Vector256.Add(Vector256.Divide(Vector256.Sqrt(vv), bc), eps));
+                var pv = Vector256.Add(Vector256.Multiply(d, step), Vector256.LoadUnsafe(ref pr, (nuint)i));
+                mv.StoreUnsafe(ref mr, (nuint)i);
+                vv.StoreUnsafe(ref vr, (nuint)i);
+                pv.StoreUnsafe(ref pr, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = g[i];
+            float mi = gi * oneMinusBeta1 + m[i] * beta1;
+            float vi = gi * gi * oneMinusBeta2 + v[i] * beta2;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = mi / (MathF.Sqrt(vi) / biasCorrection2Sqrt + epsilon) * minusStep + p[i];
+        }
     }
 }

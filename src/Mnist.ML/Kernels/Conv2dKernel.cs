@@ -873,6 +873,11 @@ internal static unsafe class Conv2dKernel
     /// <summary>The adjoint of im2col: adds every col entry (row r at col + r * rowStride) back onto the input cell it was read from.</summary>
     internal static void Col2ImAdd(float* col, int rowStride, float* dx, in ConvGeometry g)
     {
+        if (g.StrideW == 1 && Avx.IsSupported)
+        {
+            Col2ImAddPadded(col, rowStride, dx, g);
+            return;
+        }
         int oh = g.OH, ow = g.OW, ohw = oh * ow, sw = g.StrideW;
         for (int c = 0; c < g.C; c++)
             for (int i = 0; i < g.KH; i++)
@@ -900,6 +905,45 @@ internal static unsafe class Conv2dKernel
                         }
                     }
                 }
+    }
+
+    /// <summary>
+    /// Col2ImAdd for unit column stride: every col row adds, output row by output row, a run of OW
+    /// values into a zero-initialised padded accumulator (C, HP, pitch) with whole 8-lane vectors (the
+    /// last one loads col masked, so the lanes past the run add zeros), and the accumulator's interior
+    /// is added into dx at the end. No bounds tests in the loop and no call per run: a 7x7 plane's
+    /// runs are 7 values, far too short for a library call each.
+    /// </summary>
+    private static void Col2ImAddPadded(float* col, int rowStride, float* dx, in ConvGeometry g)
+    {
+        int oh = g.OH, ow = g.OW;
+        int hp = g.H + g.PadTop + g.PadBottom;
+        int pitch = Math.Max(g.W + g.PadLeft + g.PadRight, Gemm.RoundUp(ow, 8) + (g.KW - 1) * g.DilationW);
+        long planeLength = (long)hp * pitch;
+        float* acc = Scratch.Get(Scratch.Col2ImAccumulator, g.C * planeLength);
+        new Span<float>(acc, (int)(g.C * planeLength)).Clear();
+        int full = ow / 8, rest = ow - full * 8;
+        Vector256<float> restMask = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(rest)).AsSingle();
+        for (int c = 0; c < g.C; c++)
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++)
+                {
+                    float* src = col + (long)((c * g.KH + i) * g.KW + j) * rowStride;
+                    // Output pixel (oy, ox) came from padded cell (oy * sH + i * dH, ox + j * dW).
+                    float* dst = acc + c * planeLength + (long)i * g.DilationH * pitch + j * g.DilationW;
+                    for (int oy = 0; oy < oh; oy++, src += ow, dst += (long)g.StrideH * pitch)
+                    {
+                        int v = 0;
+                        for (; v < full * 8; v += 8) Avx.Store(dst + v, Avx.Add(Avx.LoadVector256(dst + v), Avx.LoadVector256(src + v)));
+                        if (rest > 0) Avx.Store(dst + v, Avx.Add(Avx.LoadVector256(dst + v), Avx.MaskLoad(src + v, restMask)));
+                    }
+                }
+        for (int c = 0; c < g.C; c++)
+            for (int iy = 0; iy < g.H; iy++)
+            {
+                var target = new Span<float>(dx + ((long)c * g.H + iy) * g.W, g.W);
+                TensorPrimitives.Add(target, new ReadOnlySpan<float>(acc + c * planeLength + (long)(g.PadTop + iy) * pitch + g.PadLeft, g.W), target);
+            }
     }
 
     /// <summary>The direct seven-loop definition; the oracle in tests.</summary>
