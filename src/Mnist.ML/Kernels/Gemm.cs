@@ -9,7 +9,7 @@
 // How the fast path works (the Goto/BLIS scheme):
 //   for each NC-wide column block of C            (B block sized for the L3 cache)
 //     for each KC-deep slice of K                 (one packed B block: KC x NC)
-//       for each MC-high row block of C           (one packed A block: MC x KC, sized for L2)
+//       for each MC-high row block of C           (one packed A block: MC x KC, sized for L2; RowBlock)
 //         for each NR-wide panel, MR-high panel   (the MR x NR micro-kernel; B panel stays in L1)
 // Packing copies op(A) into MR-row panels stored p-major ([p][r], MR floats per p) and op(B) into
 // NR-column panels stored p-major ([p][c], NR floats per p), zero-padded past the edge of the
@@ -52,8 +52,8 @@ internal static unsafe class Gemm
     internal const int MR = 6, NR = 16;
 
     // KC x NR floats of B (KC = SliceDepth(k) <= 320: <= 20 KiB) stay in L1 while MC x KC of A
-    // (<= 120 KiB) streams from L2.
-    private const int MC = 96, NC = 2048;
+    // (MC <= MCMax: <= 180 KiB) streams from L2.
+    private const int MCMax = 144, NC = 2048;
 
     /// <summary>
     /// Depth of the K slices for a product of depth k: equal slices of at most KCMax, so that cnn3's
@@ -267,6 +267,17 @@ internal static unsafe class Gemm
         return path;
     }
 
+    /// <summary>
+    /// Height of the A blocks for a region of <paramref name="rows"/> rows: equal blocks of at most
+    /// MCMax rows (rounded up to whole MR panels), so that 128 rows run as one block instead of
+    /// 96 + 32, whose second pass over the packed B block gave each B panel only 6 micro-kernel calls.
+    /// </summary>
+    internal static int RowBlock(int rows)
+    {
+        int blocks = (rows + MCMax - 1) / MCMax;
+        return RoundUp((rows + blocks - 1) / blocks, MR);
+    }
+
     /// <summary>Single-threaded blocked GEMM over rows [i0, i1) x columns [j0, j1) of C.</summary>
     private static void RunRegion<TA, TB>(TA packA, TB packB, float* c, int ldc, int i0, int i1, int j0, int j1, int k,
         bool accumulate, GemmPath path)
@@ -275,7 +286,7 @@ internal static unsafe class Gemm
     {
         int kcMax = SliceDepth(k);
         int ncMax = Math.Min(NC, RoundUp(j1 - j0, NR));
-        int mcMax = Math.Min(MC, RoundUp(i1 - i0, MR));
+        int mcMax = RowBlock(i1 - i0);
         float* bp = Scratch.Get(Scratch.PackB, (long)kcMax * ncMax);
         float* ap = Scratch.Get(Scratch.PackA, (long)kcMax * mcMax);
 
@@ -288,9 +299,9 @@ internal static unsafe class Gemm
                 // Only the first K slice may overwrite C; later slices add to it.
                 bool add = accumulate || pc > 0;
                 packB.Pack(bp, pc, kc, jc, nc);
-                for (int ic = i0; ic < i1; ic += MC)
+                for (int ic = i0; ic < i1; ic += mcMax)
                 {
-                    int mc = Math.Min(MC, i1 - ic);
+                    int mc = Math.Min(mcMax, i1 - ic);
                     float* aBlock = packA.Prepacked(ic, pc, kc);
                     if (aBlock == null)
                     {
