@@ -2,25 +2,30 @@
 // Shapes: input (N, C, H, W), weight (K, C, KH, KW), bias (K), output (N, K, OH, OW).
 // Backward adds into dInput / dWeight / dBias (only the trainer zeroes gradient buffers).
 //
-// Fast path: per image, with col (CKK = C*KH*KW, OH*OW) the im2col matrix of the receptive fields,
+// The GEMM view, per image, with col (CKK = C*KH*KW, OH*OW) the im2col matrix of the receptive fields:
 //   output[n] (K, OH*OW)        = weight (K, CKK) * col (CKK, OH*OW)      [+ bias]
 //   dWeight   (K, CKK)         += dOutput[n] (K, OH*OW) * col^T (OH*OW, CKK)
 //   dcol      (CKK, OH*OW)      = weight^T (CKK, K) * dOutput[n] (K, OH*OW), then col2im adds into dInput[n]
-// col is never stored: the GEMM's B packers (Im2ColPackB, Im2ColTransposedPackB) read its panels
-// straight from the image, which saves a full write and re-read of col and lets each GEMM thread
-// build only its own columns. The weights (and weight^T) are packed once per call and shared by
-// all images and threads (or once at plan time: PackWeights, which the ONNX executor uses). A 1x1
-// stride-1 unpadded convolution is a plain GEMM on the image. Stride-1 layers with a shallow
-// receptive field (16 <= C*KH*KW <= 160: LeNet-5's layers) skip im2col and run a direct AVX2 kernel
-// on a zero-padded copy of the image (ForwardImageDirect). Forward can apply ReLU to its output
-// (ONNX Conv -> Relu fused by the executor).
+// Forward runs one of three ways (ConvMethod, MethodFor), all on weights packed once per call or
+// once at plan time (PackWeights, which the ONNX executor uses), with optional fused ReLU:
+// - DirectChannels (>= 16 output channels, >= 32 taps: LeNet-5 conv2, cnn3 conv2/conv3): an implicit
+//   GEMM with 16 output channels in the lanes, reading a zero-padded copy of the image through a
+//   table of tap offsets, so col is never built (ForwardImageChannels).
+// - DirectPixels (few channels, stride 1, 16..160 taps: LeNet-5 conv1): 16 output columns in the
+//   lanes, sliding over a zero-padded copy of the image (ForwardImageDirect).
+// - Gemm (everything else, e.g. cnn3 conv1 with 9 taps): col's panels are packed straight from the
+//   image by the GEMM's B packer (Im2ColPackB), never stored whole; a 1x1 stride-1 unpadded
+//   convolution is a plain GEMM on the image.
+// Backward is GEMMs (Im2ColTransposedPackB packs col^T panels), except dWeight of shallow first
+// layers, which a direct kernel computes (WeightGradientDirect).
 // Image groups: a layer with a small output plane (cnn3's 14x14 and 7x7) gives per-image GEMMs that
 // are thin (N = 196 or 49 columns; a dWeight depth of 49), so in a batch G images are multiplied at
-// once as one wide GEMM over the group's columns (G * OH*OW, about GroupColumns): forward writes a
+// once as one wide GEMM over the group's columns (G * OH*OW, about GroupColumns): GEMM forward writes a
 // (K, G*OH*OW) scratch block, then adds the bias (and ReLU) while copying it out per image; backward
 // gathers the group's dOutput into one (K, G*OH*OW) block that both gradient GEMMs read.
-// Batches of at least as many images as threads run a contiguous run of images per thread with
-// single-threaded GEMMs; smaller batches (batch-1 inference) run image by image with the GEMM itself threaded.
+// Batches of at least as many images as threads run a contiguous run of images per thread,
+// single-threaded; smaller batches (batch-1 inference) run image by image with the kernel itself
+// threaded (GEMM bands, or the channel blocks of DirectChannels).
 // Workspaces are per-thread pinned scratch: steady-state forward and backward calls allocate
 // nothing, threaded or not (KernelParallel; backward's per-part dWeight partials are scratch too).
 using System.Numerics.Tensors;
@@ -29,6 +34,17 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Mnist.ML.Kernels;
+
+/// <summary>How a convolution's forward runs (<see cref="Conv2dKernel.MethodFor"/>).</summary>
+internal enum ConvMethod
+{
+    /// <summary>im2col panels (packed straight from the image) times the packed weights.</summary>
+    Gemm,
+    /// <summary>Output pixels in the vector lanes: 6 channels x 16 columns per tile (few output channels, short receptive fields).</summary>
+    DirectPixels,
+    /// <summary>Output channels in the vector lanes: 6 pixels x 16 channels per tile, reading a padded input through tap offsets.</summary>
+    DirectChannels,
+}
 
 internal static unsafe class Conv2dKernel
 {
@@ -56,11 +72,10 @@ internal static unsafe class Conv2dKernel
         fixed (float* w = weight)
         {
             // Packed into this thread's scratch for this call only; the executor packs once (PackWeights).
-            bool direct = UsesDirect(g);
-            long length = direct ? DirectWeightLength(g) : Gemm.PackedALength(g.K, g.C * g.KH * g.KW);
-            float* packed = Scratch.Get(Scratch.Weight, length);
-            PackInto(w, packed, g, direct);
-            ForwardPacked(input, packed, direct, bias, output, g, relu: false, maxThreads);
+            ConvMethod method = MethodFor(g);
+            float* packed = Scratch.Get(Scratch.Weight, PackedWeightLength(g, method));
+            PackInto(w, packed, g, method);
+            ForwardPacked(input, packed, method, bias, output, g, relu: false, maxThreads);
         }
     }
 
@@ -80,7 +95,7 @@ internal static unsafe class Conv2dKernel
         if (!weight.Fits(g)) throw new ArgumentException($"weights packed for {weight.Geometry} do not fit {g}.");
         if (!bias.IsEmpty && bias.Length < g.K) throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {g.K} output channels.");
         if (g.OutputLength == 0) return;
-        ForwardPacked(input, weight.Pointer, weight.Direct, bias, output, g, relu, maxThreads);
+        ForwardPacked(input, weight.Pointer, weight.Method, bias, output, g, relu, maxThreads);
     }
 
     /// <summary>Packs (K, C, KH, KW) weights once for every later <see cref="Forward(ReadOnlySpan{float}, ConvWeights, ReadOnlySpan{float}, Span{float}, in ConvGeometry, bool, int)"/>
@@ -88,20 +103,42 @@ internal static unsafe class Conv2dKernel
     internal static ConvWeights PackWeights(ReadOnlySpan<float> weight, in ConvGeometry g)
     {
         if (weight.Length < g.WeightLength) throw new ArgumentException($"weight holds {weight.Length} values, the convolution needs {g.WeightLength}.");
-        bool direct = UsesDirect(g);
-        var packed = new ConvWeights(g, direct, direct ? DirectWeightLength(g) : Gemm.PackedALength(g.K, g.C * g.KH * g.KW));
-        fixed (float* w = weight) PackInto(w, packed.Pointer, g, direct);
+        ConvMethod method = MethodFor(g);
+        var packed = new ConvWeights(g, method, PackedWeightLength(g, method));
+        fixed (float* w = weight) PackInto(w, packed.Pointer, g, method);
         return packed;
     }
 
-    private static void PackInto(float* w, float* packed, in ConvGeometry g, bool direct)
+    /// <summary>
+    /// The forward method for a geometry (AVX2+FMA for the direct ones). Channels in the lanes when
+    /// there are at least 16 output channels and 32 taps: no im2col packing at all, so it beats the
+    /// GEMM on every such layer measured (LeNet-5 conv2, cnn3 conv2/conv3); pixels in the lanes for
+    /// few channels and short fields (LeNet-5 conv1); the GEMM otherwise (cnn3 conv1: 9 taps).
+    /// </summary>
+    internal static ConvMethod MethodFor(in ConvGeometry g)
+    {
+        if (!(Avx2.IsSupported && Fma.IsSupported)) return ConvMethod.Gemm;
+        int ckk = g.C * g.KH * g.KW;
+        if (g.K >= ChannelBlock && ckk >= ChannelsMinDepth) return ConvMethod.DirectChannels;
+        return UsesDirect(g) ? ConvMethod.DirectPixels : ConvMethod.Gemm;
+    }
+
+    private static long PackedWeightLength(in ConvGeometry g, ConvMethod method) => method switch
+    {
+        ConvMethod.DirectPixels => DirectWeightLength(g),
+        ConvMethod.DirectChannels => (long)Gemm.RoundUp(g.K, ChannelBlock) * g.C * g.KH * g.KW,
+        _ => Gemm.PackedALength(g.K, g.C * g.KH * g.KW),
+    };
+
+    private static void PackInto(float* w, float* packed, in ConvGeometry g, ConvMethod method)
     {
         int ckk = g.C * g.KH * g.KW;
-        if (direct) PackDirectWeights(w, packed, g.K, ckk);
+        if (method == ConvMethod.DirectPixels) PackDirectWeights(w, packed, g.K, ckk);
+        else if (method == ConvMethod.DirectChannels) PackChannelWeights(w, packed, g.K, ckk);
         else Gemm.PackAll(new StridedPackA(w, ckk, 1), packed, g.K, ckk);
     }
 
-    private static void ForwardPacked(ReadOnlySpan<float> input, float* packed, bool direct, ReadOnlySpan<float> bias, Span<float> output,
+    private static void ForwardPacked(ReadOnlySpan<float> input, float* packed, ConvMethod method, ReadOnlySpan<float> bias, Span<float> output,
         in ConvGeometry g, bool relu, int maxThreads)
     {
         int threads = ThreadsFor(g, maxThreads);
@@ -109,22 +146,22 @@ internal static unsafe class Conv2dKernel
         {
             if (threads > 1 && g.N >= threads)
             {
-                ForwardBatchParallel(x, packed, direct, b, y, g, relu, threads);
+                ForwardBatchParallel(x, packed, method, b, y, g, relu, threads);
             }
             else
             {
-                ForwardImages(x, packed, direct, b, y, g, 0, g.N, relu, threads);
+                ForwardImages(x, packed, method, b, y, g, 0, g.N, relu, threads);
             }
         }
     }
 
     /// <summary>Contiguous runs of images per thread, each with a single-threaded GEMM (or direct kernel).</summary>
-    private static void ForwardBatchParallel(float* x, float* packed, bool direct, float* b, float* y, ConvGeometry g, bool relu, int threads)
+    private static void ForwardBatchParallel(float* x, float* packed, ConvMethod method, float* b, float* y, ConvGeometry g, bool relu, int threads)
     {
         ForwardBatch batch = ForwardBatch.Cached ?? new ForwardBatch();
         ForwardBatch.Cached = null; // a nested call (none today) would allocate its own
         (batch.X, batch.Packed, batch.Bias, batch.Y) = ((nint)x, (nint)packed, (nint)b, (nint)y);
-        (batch.Direct, batch.G, batch.Relu) = (direct, g, relu);
+        (batch.Method, batch.G, batch.Relu) = (method, g, relu);
         try
         {
             KernelParallel.Run(batch, threads);
@@ -140,12 +177,13 @@ internal static unsafe class Conv2dKernel
     {
         [ThreadStatic] internal static ForwardBatch? Cached;
         internal nint X, Packed, Bias, Y;
-        internal bool Direct, Relu;
+        internal ConvMethod Method;
+        internal bool Relu;
         internal ConvGeometry G;
 
         public void Invoke(int t, int parts)
         {
-            ForwardImages((float*)X, (float*)Packed, Direct, (float*)Bias, (float*)Y, G, t * G.N / parts, (t + 1) * G.N / parts, Relu, 1);
+            ForwardImages((float*)X, (float*)Packed, Method, (float*)Bias, (float*)Y, G, t * G.N / parts, (t + 1) * G.N / parts, Relu, 1);
         }
     }
 
@@ -273,14 +311,14 @@ internal static unsafe class Conv2dKernel
     /// 1x1 convolutions (whose per-image GEMM reads the image in place).</summary>
     internal static int GroupSize(in ConvGeometry g) => IsPointwise(g) ? 1 : Math.Max(1, GroupColumns / (g.OH * g.OW));
 
-    /// <summary>Forward of images [n0, n1), group by group (the direct kernel image by image).</summary>
-    private static void ForwardImages(float* x, float* packed, bool direct, float* bias, float* y, in ConvGeometry g, int n0, int n1, bool relu, int threads)
+    /// <summary>Forward of images [n0, n1), group by group (the direct kernels image by image).</summary>
+    private static void ForwardImages(float* x, float* packed, ConvMethod method, float* bias, float* y, in ConvGeometry g, int n0, int n1, bool relu, int threads)
     {
-        int group = direct ? 1 : GroupSize(g);
+        int group = method == ConvMethod.Gemm ? GroupSize(g) : 1;
         for (int n = n0; n < n1; n += group)
         {
             int count = Math.Min(group, n1 - n);
-            if (count == 1) ForwardImage(x, packed, direct, bias, y, g, n, relu, threads);
+            if (count == 1) ForwardImage(x, packed, method, bias, y, g, n, relu, threads);
             else ForwardGroup(x, packed, bias, y, g, n, count, relu, threads);
         }
     }
@@ -359,14 +397,19 @@ internal static unsafe class Conv2dKernel
     private static bool IsPointwise(in ConvGeometry g) =>
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
 
-    private static void ForwardImage(float* input, float* packed, bool direct, float* bias, float* output, in ConvGeometry g, int n, bool relu, int threads)
+    private static void ForwardImage(float* input, float* packed, ConvMethod method, float* bias, float* output, in ConvGeometry g, int n, bool relu, int threads)
     {
         int ohw = g.OH * g.OW, ckk = g.C * g.KH * g.KW;
         float* x = input + (long)n * g.C * g.H * g.W; // (C, H, W)
         float* y = output + (long)n * g.K * ohw;      // (K, OH*OW)
-        if (direct)
+        if (method == ConvMethod.DirectPixels)
         {
             ForwardImageDirect(x, packed, bias, y, g, relu);
+            return;
+        }
+        if (method == ConvMethod.DirectChannels)
+        {
+            ForwardImageChannels(x, packed, bias, y, g, relu, threads);
             return;
         }
         if (bias != null)
@@ -493,15 +536,158 @@ internal static unsafe class Conv2dKernel
             bias != null && q < kb ? Vector256.Create(bias[k0 + q]) : Vector256<float>.Zero;
     }
 
+    // ---- Direct convolution with output channels in the lanes (an implicit GEMM) ----
+    //
+    // The GEMM view of a convolution is y (K, pixels) = w (K, taps) * col (taps, pixels). Here the
+    // register tile is 6 pixels x 16 channels (12 Vector256 accumulators, as the GEMM micro-kernel)
+    // and col is never built: for tap t = (c, i, j) the value col[t, p] is xpad[p's offset + t's
+    // offset] in a zero-padded copy of the image, with p's offset = oy*sH*pitch + ox*sW and t's
+    // offset = c*HP*pitch + i*dH*pitch + j*dW (a table). Per tap: two 8-lane loads of the packed
+    // weights [block of 16 channels][tap][16], six broadcasts from the six pixel pointers, 12 FMAs.
+    // No packing pass and no im2col, any stride/padding/dilation; channels past K have zero weights
+    // and are not stored. The tile is written through a small stack tile, channel plane by plane.
+    // A threaded call (batch 1) splits the 16-channel blocks between threads.
+
+    /// <summary>Channels per block of the channel-direct kernel (two vectors).</summary>
+    private const int ChannelBlock = 16;
+
     /// <summary>
-    /// The image with its zero border, (C, HP, pitch) in this thread's scratch, rows wide enough
-    /// (pitch >= RoundUp(OW, 16) + KW - 1, zeros past the border) that the direct kernels' whole
-    /// 8- and 16-lane reads along a row never leave it.
+    /// Fewest taps (C*KH*KW) for the channel-direct kernel: with fewer, the per-tile bias and stores
+    /// outweigh the few FMAs per tile (cnn3 conv1, 9 taps, is faster on the GEMM).
     /// </summary>
-    private static float* PadForDirect(float* x, in ConvGeometry g, out int hp, out int pitch)
+    private const int ChannelsMinDepth = 32;
+
+    private static void PackChannelWeights(float* w, float* packed, int k, int ckk)
+    {
+        int blocks = (k + ChannelBlock - 1) / ChannelBlock;
+        for (int b = 0; b < blocks; b++)
+            for (int t = 0; t < ckk; t++)
+                for (int l = 0; l < ChannelBlock; l++)
+                {
+                    int channel = b * ChannelBlock + l;
+                    packed[((long)b * ckk + t) * ChannelBlock + l] = channel < k ? w[(long)channel * ckk + t] : 0f;
+                }
+    }
+
+    private static void ForwardImageChannels(float* x, float* packed, float* bias, float* y, in ConvGeometry g, bool relu, int threads)
+    {
+        // Scalar reads only: rows need no room for whole vectors, and the narrower copy stays in L1 longer.
+        float* xp = PadForDirect(x, g, out int hp, out int pitch, wideRows: false);
+        int ckk = g.C * g.KH * g.KW;
+        int* taps = (int*)Scratch.Get(Scratch.TapOffsets, ckk);
+        for (int c = 0, t = 0; c < g.C; c++)
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++, t++)
+                    taps[t] = (c * hp + i * g.DilationH) * pitch + j * g.DilationW;
+        int blocks = (g.K + ChannelBlock - 1) / ChannelBlock;
+        int parts = Math.Min(threads, blocks);
+        if (parts <= 1)
+        {
+            ChannelBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks);
+            return;
+        }
+        ChannelsBody body = ChannelsBody.Cached ?? new ChannelsBody();
+        ChannelsBody.Cached = null; // a nested call (none today) would allocate its own
+        (body.XP, body.Taps, body.Packed, body.Bias, body.Y, body.Pitch, body.Blocks, body.G, body.Relu) =
+            ((nint)xp, (nint)taps, (nint)packed, (nint)bias, (nint)y, pitch, blocks, g, relu);
+        try
+        {
+            KernelParallel.Run(body, parts);
+        }
+        finally
+        {
+            ChannelsBody.Cached = body;
+        }
+    }
+
+    /// <summary>A threaded channel-direct call's part: a run of channel blocks. Cached per calling thread (no allocation once warm).</summary>
+    private sealed class ChannelsBody : IParallelBody
+    {
+        [ThreadStatic] internal static ChannelsBody? Cached;
+        internal nint XP, Taps, Packed, Bias, Y;
+        internal int Pitch, Blocks;
+        internal ConvGeometry G;
+        internal bool Relu;
+
+        public void Invoke(int t, int parts) =>
+            ChannelBlocks((float*)XP, Pitch, (int*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, t * Blocks / parts, (t + 1) * Blocks / parts);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    private static void ChannelBlocks(float* xp, int pitch, int* taps, float* packed, float* bias, float* y, in ConvGeometry g,
+        bool relu, int block0, int block1)
+    {
+        int ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
+        long rowStep = (long)g.StrideH * pitch;
+        int columnStep = g.StrideW;
+        float* tile = stackalloc float[6 * ChannelBlock];
+        for (int b = block0; b < block1; b++)
+        {
+            int k0 = b * ChannelBlock, kb = Math.Min(ChannelBlock, g.K - k0);
+            float* wb = packed + (long)b * ckk * ChannelBlock;
+            for (int l = 0; l < ChannelBlock; l++) tile[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
+            Vector256<float> bias0 = Avx.LoadVector256(tile), bias1 = Avx.LoadVector256(tile + 8);
+            for (int p0 = 0; p0 < ohw; p0 += 6)
+            {
+                int rows = Math.Min(6, ohw - p0);
+                // Pixel pointers; rows past the last pixel repeat it (computed, never stored).
+                float* x0 = Pixel(p0), x1 = Pixel(p0 + Math.Min(1, rows - 1)), x2 = Pixel(p0 + Math.Min(2, rows - 1));
+                float* x3 = Pixel(p0 + Math.Min(3, rows - 1)), x4 = Pixel(p0 + Math.Min(4, rows - 1)), x5 = Pixel(p0 + Math.Min(5, rows - 1));
+                Vector256<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1;
+                Vector256<float> a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1;
+                float* w = wb;
+                for (int t = 0; t < ckk; t++, w += ChannelBlock)
+                {
+                    int o = taps[t];
+                    Vector256<float> w0 = Avx.LoadVector256(w), w1 = Avx.LoadVector256(w + 8);
+                    Vector256<float> v = Avx.BroadcastScalarToVector256(x0 + o);
+                    a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01);
+                    v = Avx.BroadcastScalarToVector256(x1 + o);
+                    a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11);
+                    v = Avx.BroadcastScalarToVector256(x2 + o);
+                    a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21);
+                    v = Avx.BroadcastScalarToVector256(x3 + o);
+                    a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31);
+                    v = Avx.BroadcastScalarToVector256(x4 + o);
+                    a40 = Fma.MultiplyAdd(v, w0, a40); a41 = Fma.MultiplyAdd(v, w1, a41);
+                    v = Avx.BroadcastScalarToVector256(x5 + o);
+                    a50 = Fma.MultiplyAdd(v, w0, a50); a51 = Fma.MultiplyAdd(v, w1, a51);
+                }
+                if (relu)
+                {
+                    // max(0, v) with v second: vmaxps returns its second operand for NaN, so NaN stays NaN.
+                    var zero = Vector256<float>.Zero;
+                    a00 = Avx.Max(zero, a00); a01 = Avx.Max(zero, a01); a10 = Avx.Max(zero, a10); a11 = Avx.Max(zero, a11);
+                    a20 = Avx.Max(zero, a20); a21 = Avx.Max(zero, a21); a30 = Avx.Max(zero, a30); a31 = Avx.Max(zero, a31);
+                    a40 = Avx.Max(zero, a40); a41 = Avx.Max(zero, a41); a50 = Avx.Max(zero, a50); a51 = Avx.Max(zero, a51);
+                }
+                Avx.Store(tile, a00); Avx.Store(tile + 8, a01); Avx.Store(tile + 16, a10); Avx.Store(tile + 24, a11);
+                Avx.Store(tile + 32, a20); Avx.Store(tile + 40, a21); Avx.Store(tile + 48, a30); Avx.Store(tile + 56, a31);
+                Avx.Store(tile + 64, a40); Avx.Store(tile + 72, a41); Avx.Store(tile + 80, a50); Avx.Store(tile + 88, a51);
+                float* o0 = y + (long)k0 * ohw + p0;
+                for (int l = 0; l < kb; l++, o0 += ohw)
+                    for (int r = 0; r < rows; r++) o0[r] = tile[r * ChannelBlock + l];
+            }
+        }
+
+        float* Pixel(int p)
+        {
+            int oy = p / ow;
+            return xp + oy * rowStep + (long)(p - oy * ow) * columnStep;
+        }
+    }
+
+    /// <summary>
+    /// The image with its zero border, (C, HP, pitch) in this thread's scratch. With
+    /// <paramref name="wideRows"/> the rows are wide enough (pitch >= RoundUp(OW, 16) + KW - 1, zeros
+    /// past the border) that the pixel-direct kernels' whole 8- and 16-lane reads along a row never leave it.
+    /// </summary>
+    private static float* PadForDirect(float* x, in ConvGeometry g, out int hp, out int pitch, bool wideRows = true)
     {
         hp = g.H + g.PadTop + g.PadBottom;
-        pitch = Math.Max(g.W + g.PadLeft + g.PadRight, Gemm.RoundUp(g.OW, 16) + g.KW - 1);
+        pitch = g.W + g.PadLeft + g.PadRight;
+        if (wideRows) pitch = Math.Max(pitch, Gemm.RoundUp(g.OW, 16) + g.KW - 1);
         float* xp = Scratch.Get(Scratch.DirectInput, (long)g.C * hp * pitch);
         new Span<float>(xp, g.C * hp * pitch).Clear();
         for (int c = 0; c < g.C; c++)
@@ -1005,17 +1191,17 @@ internal static unsafe class Conv2dKernel
 
 /// <summary>
 /// Convolution weights packed once for <see cref="Conv2dKernel.Forward(ReadOnlySpan{float}, ConvWeights, ReadOnlySpan{float}, Span{float}, in ConvGeometry, bool, int)"/>:
-/// the GEMM's A panels, or the direct kernel's channel blocks. Pinned, read-only after packing, so
+/// the GEMM's A panels, or the direct kernels' channel blocks. Pinned, read-only after packing, so
 /// any number of threads may share one. The batch size N of the geometry does not matter.
 /// </summary>
 internal sealed unsafe class ConvWeights
 {
     private readonly float[] _storage;
 
-    internal ConvWeights(in ConvGeometry g, bool direct, long length)
+    internal ConvWeights(in ConvGeometry g, ConvMethod method, long length)
     {
         Geometry = g with { N = 0 };
-        Direct = direct;
+        Method = method;
         _storage = GC.AllocateArray<float>(checked((int)length + 32), pinned: true);
         nint p = (nint)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_storage));
         Pointer = (float*)((p + 63) & ~(nint)63);
@@ -1024,8 +1210,8 @@ internal sealed unsafe class ConvWeights
     /// <summary>The geometry the weights were packed for, with N = 0.</summary>
     public ConvGeometry Geometry { get; }
 
-    /// <summary>Packed for the direct kernel (else for the im2col GEMM).</summary>
-    public bool Direct { get; }
+    /// <summary>The forward method the weights are packed for.</summary>
+    public ConvMethod Method { get; }
 
     internal float* Pointer { get; }
 

@@ -35,8 +35,8 @@ internal static class KernelOptions
 internal static unsafe class Scratch
 {
     internal const int PackA = 0, PackB = 1, DCol = 2, Weight = 3, WeightT = 4, Im2ColRow = 5, DirectInput = 6, DWeightPartials = 7,
-        GroupOutput = 8, GroupDOutput = 9, PaddedInput = 10, Col2ImAccumulator = 11;
-    private const int SlotCount = 12;
+        GroupOutput = 8, GroupDOutput = 9, PaddedInput = 10, Col2ImAccumulator = 11, TapOffsets = 12;
+    private const int SlotCount = 13;
 
     [ThreadStatic] private static float[]?[]? slots;
 

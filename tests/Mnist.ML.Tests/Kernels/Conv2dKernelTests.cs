@@ -61,8 +61,39 @@ public sealed class Conv2dKernelTests
         Assert.IsTrue(KernelCases.ConvGeometries().Any(g =>
         {
             int group = Conv2dKernel.GroupSize(g);
-            return !Conv2dKernel.UsesDirect(g) && group > 1 && g.N > group && g.N % group > 1 && g.OH * g.OW % Gemm.NR != 0;
+            return Conv2dKernel.MethodFor(g) == ConvMethod.Gemm && group > 1 && g.N > group && g.N % group > 1 && g.OH * g.OW % Gemm.NR != 0;
         }));
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void ChannelDirectPathMatchesNaiveOverStridesPadsDilationsAndRemainders(int threads)
+    {
+        // Output channels in the lanes: channel counts around the 16-channel blocks, pixel counts
+        // around the 6-pixel tiles, strides, dilations, asymmetric pads, batch 1 (blocks split
+        // between threads) and batches (images split between threads).
+        ConvGeometry[] cases =
+        [
+            new(1, 4, 9, 11, 16, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new(2, 3, 8, 7, 17, 4, 4, PadTop: 2, PadLeft: 0, PadBottom: 1, PadRight: 3),
+            new(1, 8, 12, 13, 40, 3, 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            new(3, 6, 11, 10, 31, 3, 2, StrideH: 1, StrideW: 3, PadTop: 0, PadLeft: 2, PadBottom: 2, PadRight: 0),
+            new(2, 6, 10, 10, 48, 3, 3, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, DilationH: 2, DilationW: 2),
+            new(1, 32, 5, 5, 64, 1, 1),
+            new(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+        ];
+        var failures = new List<string>();
+        foreach (var g in cases)
+        {
+            Assert.AreEqual(ConvMethod.DirectChannels, Conv2dKernel.MethodFor(g), g.ToString());
+            foreach (bool bias in new[] { false, true })
+            {
+                string? failure = KernelCases.CheckConvForward(g, bias, threads);
+                if (failure != null) failures.Add(failure);
+            }
+        }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures));
     }
 
     [TestMethod]
@@ -71,10 +102,10 @@ public sealed class Conv2dKernelTests
         var failures = new List<string>();
         int direct = 0;
         for (int w = 1; w <= 40; w++)
-            foreach (var (c, k, kh, kw) in new[] { (1, 6, 5, 5), (1, 7, 4, 4), (2, 5, 3, 3), (3, 13, 2, 3), (6, 16, 5, 5) })
+            foreach (var (c, k, kh, kw) in new[] { (1, 6, 5, 5), (1, 7, 4, 4), (2, 5, 3, 3), (3, 13, 2, 3), (6, 15, 5, 5) })
             {
                 var g = new ConvGeometry(2, c, 3 + w % 5, w, k, kh, kw, PadTop: kh / 2, PadLeft: w % 3, PadBottom: (kh - 1) / 2, PadRight: kw - 1);
-                if (Conv2dKernel.UsesDirect(g)) direct++;
+                if (Conv2dKernel.MethodFor(g) == ConvMethod.DirectPixels) direct++;
                 string? failure = KernelCases.CheckConvForward(g, withBias: w % 2 == 0, threads: 1);
                 if (failure != null) failures.Add(failure);
             }
