@@ -39,6 +39,18 @@ public sealed class MnistServerTests
             Assert.IsTrue(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
         }
         Assert.IsTrue(paths.GetProperty("/predict/url").GetProperty("post").GetProperty("responses").TryGetProperty("502", out _));
+
+        // Upload endpoints say where the image goes: multipart field 'file' (binary), or the raw body.
+        foreach (string path in new[] { "/predict", "/uploads", "/predict/batch" })
+        {
+            JsonElement content = paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content");
+            JsonElement form = content.GetProperty("multipart/form-data").GetProperty("schema");
+            Assert.AreEqual("file", form.GetProperty("required")[0].GetString(), path);
+            JsonElement file = form.GetProperty("properties").GetProperty("file");
+            if (path == "/predict/batch") file = file.GetProperty("items");
+            Assert.AreEqual("binary", file.GetProperty("format").GetString(), path);
+            Assert.AreEqual(path != "/predict/batch", content.TryGetProperty("image/png", out _), path);
+        }
     }
 
     [TestMethod]

@@ -2,7 +2,9 @@
 // Errors are thrown as the library's exceptions and become problem details in ProblemExceptionHandler.
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Mnist.ML.Imaging;
 using Mnist.ML.Net;
 using Mnist.ML.Server.Contracts;
@@ -19,17 +21,54 @@ public static class PredictionEndpoints
     {
         RouteGroupBuilder predict = app.MapGroup("/predict").WithTags("Predictions").RequireRateLimiting(RateLimitPolicy);
         Configure(predict.MapPost("", PredictAsync).WithName("Predict")
-            .WithSummary("Recognise the digit in an uploaded image (multipart field 'file', or the raw image as the body)."));
+            .WithSummary("Recognise the digit in an uploaded image (multipart field 'file', or the raw image as the body).")
+            .WithUploadBody(batch: false));
         Configure(predict.MapPost("/url", PredictUrlAsync).WithName("PredictUrl")
             .WithSummary("Fetch an image from a public http(s) URL and recognise the digit in it.")
             .ProducesProblem(StatusCodes.Status502BadGateway).ProducesProblem(StatusCodes.Status504GatewayTimeout));
         Configure(predict.MapPost("/batch", PredictBatchAsync).WithName("PredictBatch")
-            .WithSummary("Recognise the digits in several uploaded images (every multipart file, results in order)."));
+            .WithSummary("Recognise the digits in several uploaded images (every multipart file, results in order).")
+            .WithUploadBody(batch: true));
 
         Configure(app.MapPost("/uploads", PredictAsync).WithName("Uploads").WithTags("Predictions").RequireRateLimiting(RateLimitPolicy)
-            .WithSummary("Alias of POST /predict."));
+            .WithSummary("Alias of POST /predict.")
+            .WithUploadBody(batch: false));
         return app;
     }
+
+    /// <summary>
+    /// The request body in the OpenAPI document. The handlers read the request themselves (a multipart
+    /// field or the raw body, within size limits), so nothing is inferred from their parameters: without
+    /// this, clients generated from the document would not know where the image goes.
+    /// </summary>
+    private static RouteHandlerBuilder WithUploadBody(this RouteHandlerBuilder endpoint, bool batch) =>
+        endpoint.AddOpenApiOperationTransformer((operation, context, ct) =>
+        {
+            var image = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+            var form = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    [UploadReader.FileField] = batch ? new OpenApiSchema { Type = JsonSchemaType.Array, Items = image } : image,
+                },
+                Required = new HashSet<string> { UploadReader.FileField },
+            };
+            var content = new Dictionary<string, OpenApiMediaType> { ["multipart/form-data"] = new() { Schema = form } };
+            if (!batch)
+            {
+                // The raw image as the whole body works too (curl --data-binary @digit.png).
+                foreach (string type in new[] { "image/png", "image/jpeg", "image/bmp", "image/gif", "application/octet-stream" })
+                    content[type] = new OpenApiMediaType { Schema = image };
+            }
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = batch ? "One multipart file per image, in the order the results come back." : "A PNG, JPEG, BMP or GIF of one digit.",
+                Content = content,
+            };
+            return Task.CompletedTask;
+        });
 
     private static void Configure(RouteHandlerBuilder endpoint) => endpoint
         .DisableAntiforgery() // an API for curl and scripts; no cookies are used
