@@ -84,9 +84,11 @@ public sealed class Conv2dKernelTests
             new(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         ];
         var failures = new List<string>();
+        var widths = new HashSet<int>();
         foreach (var g in cases)
         {
             Assert.AreEqual(ConvMethod.DirectChannels, Conv2dKernel.MethodFor(g), g.ToString());
+            widths.Add(Conv2dKernel.ChannelWidth(g));
             foreach (bool bias in new[] { false, true })
             {
                 string? failure = KernelCases.CheckConvForward(g, bias, threads);
@@ -94,6 +96,9 @@ public sealed class Conv2dKernelTests
             }
         }
         Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures));
+        // Both register tiles ran: 16 channels (AVX2) and, where the CPU has AVX-512, 32 channels.
+        bool avx512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        CollectionAssert.AreEquivalent(avx512 ? new[] { 16, 32 } : new[] { 16 }, widths.ToArray());
     }
 
     [TestMethod]
