@@ -596,10 +596,13 @@ internal static unsafe class Conv2dKernel
                 for (int j = 0; j < g.KW; j++, t++)
                     taps[t] = ((nint)(c * hp + i * g.DilationH) * pitch + j * g.DilationW) * sizeof(float);
         int blocks = (g.K + ChannelWidth(g) - 1) / ChannelWidth(g);
-        int parts = Math.Min(threads, blocks);
+        // Threads split the channel blocks, or, with fewer blocks than threads (the shipped model's
+        // 32-channel layers), the 6-pixel tiles of every block.
+        int tiles = (g.OH * g.OW + 5) / 6;
+        int parts = Math.Min(threads, Math.Max(blocks, tiles));
         if (parts <= 1)
         {
-            ChannelBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks);
+            ChannelBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks, 0, tiles);
             return;
         }
         ChannelsBody body = ChannelsBody.Cached ?? new ChannelsBody();
@@ -625,22 +628,27 @@ internal static unsafe class Conv2dKernel
         internal ConvGeometry G;
         internal bool Relu;
 
-        public void Invoke(int t, int parts) =>
-            ChannelBlocks((float*)XP, Pitch, (nint*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, t * Blocks / parts, (t + 1) * Blocks / parts);
+        public void Invoke(int t, int parts)
+        {
+            int tiles = (G.OH * G.OW + 5) / 6;
+            if (Blocks >= parts) ChannelBlocks((float*)XP, Pitch, (nint*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, t * Blocks / parts, (t + 1) * Blocks / parts, 0, tiles);
+            else ChannelBlocks((float*)XP, Pitch, (nint*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, 0, Blocks, t * tiles / parts, (t + 1) * tiles / parts);
+        }
     }
 
+    /// <summary>Channel blocks [block0, block1) over the 6-pixel tiles [tile0, tile1).</summary>
     private static void ChannelBlocks(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
-        bool relu, int block0, int block1)
+        bool relu, int block0, int block1, int tile0, int tile1)
     {
-        if (ChannelWidth(g) == 32) ChannelBlocks32(xp, pitch, taps, packed, bias, y, g, relu, block0, block1);
-        else ChannelBlocks16(xp, pitch, taps, packed, bias, y, g, relu, block0, block1);
+        if (ChannelWidth(g) == 32) ChannelBlocks32(xp, pitch, taps, packed, bias, y, g, relu, block0, block1, tile0, tile1);
+        else ChannelBlocks16(xp, pitch, taps, packed, bias, y, g, relu, block0, block1, tile0, tile1);
     }
 
     /// <summary>16-channel blocks: tile 6 pixels x 2 Vector256.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void ChannelBlocks16(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
-        bool relu, int block0, int block1)
+        bool relu, int block0, int block1, int tile0, int tile1)
     {
         const int ChannelBlock = 16;
         int ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
@@ -653,7 +661,7 @@ internal static unsafe class Conv2dKernel
             float* wb = packed + (long)b * ckk * ChannelBlock;
             for (int l = 0; l < ChannelBlock; l++) tile[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
             Vector256<float> bias0 = Avx.LoadVector256(tile), bias1 = Avx.LoadVector256(tile + 8);
-            for (int p0 = 0; p0 < ohw; p0 += 6)
+            for (int p0 = tile0 * 6, pEnd = Math.Min(ohw, tile1 * 6); p0 < pEnd; p0 += 6)
             {
                 int rows = Math.Min(6, ohw - p0);
                 // Pixel pointers; rows past the last pixel repeat it (computed, never stored).
@@ -707,7 +715,7 @@ internal static unsafe class Conv2dKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void ChannelBlocks32(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
-        bool relu, int block0, int block1)
+        bool relu, int block0, int block1, int tile0, int tile1)
     {
         const int ChannelBlock = 32;
         int ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
@@ -720,7 +728,7 @@ internal static unsafe class Conv2dKernel
             float* wb = packed + (long)b * ckk * ChannelBlock;
             for (int l = 0; l < ChannelBlock; l++) tile[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
             Vector512<float> bias0 = Avx512F.LoadVector512(tile), bias1 = Avx512F.LoadVector512(tile + 16);
-            for (int p0 = 0; p0 < ohw; p0 += 6)
+            for (int p0 = tile0 * 6, pEnd = Math.Min(ohw, tile1 * 6); p0 < pEnd; p0 += 6)
             {
                 int rows = Math.Min(6, ohw - p0);
                 float* x0 = Pixel(p0), x1 = Pixel(p0 + Math.Min(1, rows - 1)), x2 = Pixel(p0 + Math.Min(2, rows - 1));

@@ -82,6 +82,8 @@ public sealed class Conv2dKernelTests
             new(2, 6, 10, 10, 48, 3, 3, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2, DilationH: 2, DilationW: 2),
             new(1, 32, 5, 5, 64, 1, 1),
             new(1, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
+            // The shipped model's conv2: one 32-channel block, so two threads split its pixel tiles.
+            new(1, 32, 28, 28, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),
         ];
         var failures = new List<string>();
         var widths = new HashSet<int>();

@@ -53,6 +53,28 @@ public sealed class GemmTests
     }
 
     [TestMethod]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    public void LargeVectorMatrixProductsSplitOverThreadsMatchNaive(bool transposeA, bool transposeB)
+    {
+        // Batch-1 fully connected layers: one row (or column) times a matrix big enough that the
+        // outputs are split between threads (Gemm.VectorParallelThreshold), dots and axpys alike.
+        var failures = new List<string>();
+        foreach (var (m, n, k) in new[] { (1, 300, 1100), (1, 129, 1100), (700, 1, 200), (1, 2000, 70) })
+        {
+            Assert.IsGreaterThanOrEqualTo(Gemm.VectorParallelThreshold, (long)Math.Max(m, n) * k, $"{m}x{n}x{k} would not be split");
+            foreach (bool accumulate in new[] { false, true })
+            {
+                string? failure = KernelCases.CheckGemm(m, n, k, transposeA, transposeB, accumulate, GemmPath.Auto, threads: 2);
+                if (failure != null) failures.Add(failure);
+            }
+        }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures));
+    }
+
+    [TestMethod]
     public void PublicOverloadUsesTheFastPathAndMatchesNaive()
     {
         var random = new Random(5);

@@ -75,6 +75,60 @@ public sealed class OperatorTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void BatchNormalizationAfterConvIsFoldedOnlyWhenTheConvHasNoOtherReader(bool withConvBias)
+    {
+        // Conv -> BN -> Relu (folded into one Conv with fused ReLU) and a second BN on a Conv whose output
+        // is also a graph output (left as two steps); both must equal the definition.
+        var random = new Random(withConvBias ? 1 : 2);
+        float[] Random(int n, double lo = -1, double hi = 1) => Enumerable.Range(0, n).Select(_ => (float)(lo + (hi - lo) * random.NextDouble())).ToArray();
+        const int c = 3, k = 20, size = 8;
+        float[] w = Random(k * c * 9), bias = Random(k), scale = Random(k, 0.5, 2), shift = Random(k), mean = Random(k), variance = Random(k, 0.1, 3);
+        var b = new OnnxModelBuilder("bn-fold");
+        b.AddInput("x", [null, c, size, size], ["batch"]);
+        b.AddInitializer("w", new OnnxTensor([k, c, 3, 3], w));
+        if (withConvBias) b.AddInitializer("b", new OnnxTensor([k], bias));
+        foreach (var (name, values) in new[] { ("scale", scale), ("shift", shift), ("mean", mean), ("var", variance) })
+            b.AddInitializer(name, new OnnxTensor([k], values));
+        string[] convInputs = withConvBias ? ["x", "w", "b"] : ["x", "w"];
+        (string, object) pads = ("pads", new long[] { 1, 1, 1, 1 });
+        b.AddNode("Conv", convInputs, ["conv"], "conv", pads);
+        b.AddNode("BatchNormalization", ["conv", "scale", "shift", "mean", "var"], ["bn"], "bn", ("epsilon", 1e-3f));
+        b.AddNode("Relu", ["bn"], ["out"]);
+        b.AddNode("Conv", convInputs, ["conv2"], "conv2", pads);
+        b.AddNode("BatchNormalization", ["conv2", "scale", "shift", "mean", "var"], ["bn2"], "bn2", ("epsilon", 1e-3f));
+        b.AddOutput("out", []);
+        b.AddOutput("bn2", []);
+        b.AddOutput("conv2", []);
+        var model = OnnxModel.FromProto(b.Build());
+        // The first pair became one Conv (writing 'bn'); the second stayed Conv + BatchNormalization.
+        var operators = model.Graph.Operators.Select(o => (o.Node.OpType, Output: o.Node.Output[0])).ToArray();
+        CollectionAssert.AreEquivalent(new[] { ("Conv", "bn"), ("Relu", "out"), ("Conv", "conv2"), ("BatchNormalization", "bn2") }, operators);
+
+        foreach (int batch in new[] { 1, 4 })
+        {
+            float[] x = Random(batch * c * size * size);
+            var g = new Mnist.ML.Kernels.ConvGeometry(batch, c, size, size, k, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+            float[] conv = new float[g.OutputLength];
+            Mnist.ML.Kernels.Conv2dKernel.ForwardNaive(x, w, withConvBias ? bias : [], conv, g);
+            float[] bn = new float[conv.Length];
+            for (int i = 0; i < conv.Length; i++)
+            {
+                int channel = i / (size * size) % k;
+                bn[i] = (float)((conv[i] - mean[channel]) / Math.Sqrt(variance[channel] + 1e-3) * scale[channel] + shift[channel]);
+            }
+            OnnxTensor[] y = model.Run(x, [batch, c, size, size]);
+            for (int i = 0; i < bn.Length; i++)
+            {
+                Assert.AreEqual(Math.Max(bn[i], 0f), y[0].Floats![i], 1e-4, $"conv+bn+relu, folded [{i}] batch {batch}");
+                Assert.AreEqual(bn[i], y[1].Floats![i], 1e-4, $"conv+bn, not folded [{i}] batch {batch}");
+                Assert.AreEqual(conv[i], y[2].Floats![i], 1e-4, $"conv read twice [{i}] batch {batch}");
+            }
+        }
+    }
+
+    [TestMethod]
     public void ClipBeforeOpset11TakesMinAndMaxAttributes()
     {
         var y = RunSingle("Clip", 6, [4], [-2f, 0.5f, 3f, 1f], ("min", -1f), ("max", 1f))[0];

@@ -1,6 +1,7 @@
 // Load-time analysis of a ModelProto: opset check, initializers, typed inputs and outputs, every
 // node bound to an operator implementation (attributes validated) and sorted topologically. Any
 // problem becomes an OnnxModelException naming the node and operator.
+using Mnist.ML.Onnx.Executor.Operators;
 using Mnist.ML.Onnx.Proto;
 
 namespace Mnist.ML.Onnx.Executor;
@@ -60,7 +61,79 @@ internal sealed class OnnxGraph
         var operators = new List<Operator>(graph.Node.Count);
         foreach (var node in graph.Node) operators.Add(OperatorRegistry.Create(node, opset));
 
-        return new OnnxGraph(opset, initializers, inputs, outputs, Sort(operators, initializers, inputs, outputs));
+        var sorted = Sort(operators, initializers, inputs, outputs);
+        return new OnnxGraph(opset, initializers, inputs, outputs, FoldBatchNorms(sorted, initializers, outputs, opset));
+    }
+
+    /// <summary>
+    /// Conv -> BatchNormalization (inference, every parameter an initializer, the Conv's output read by
+    /// the BatchNormalization alone) becomes one Conv whose weights and bias include the normalisation:
+    /// w'[k] = w[k] s[k], b'[k] = (b[k] - mean[k]) s[k] + B[k], s = scale / sqrt(var + eps), computed in
+    /// double. ONNX Runtime does the same at load. It saves a pass over every such activation, and the
+    /// Relu that usually follows then fuses into the Conv as well (ExecutionPlan). The folded tensors
+    /// are new initializers; the model's own are left as they are.
+    /// </summary>
+    private static List<Operator> FoldBatchNorms(List<Operator> operators, Dictionary<string, OnnxTensor> initializers, List<GraphValue> outputs, int opset)
+    {
+        var readers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var op in operators)
+            foreach (string name in op.Node.Input) readers[name] = readers.GetValueOrDefault(name) + 1;
+        foreach (var output in outputs) readers[output.Name] = readers.GetValueOrDefault(output.Name) + 1;
+        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < operators.Count; i++)
+            foreach (string name in operators[i].Node.Output) producer[name] = i;
+
+        var result = new List<Operator>(operators);
+        var folded = new HashSet<int>();
+        for (int i = 0; i < operators.Count; i++)
+        {
+            if (operators[i] is not BatchNormalizationOp bn || bn.Node.Input.Count < 5 || bn.Node.Output.Count != 1) continue;
+            if (!producer.TryGetValue(bn.Node.Input[0], out int c) || operators[c] is not ConvOp conv) continue;
+            NodeProto convNode = conv.Node;
+            if (convNode.Output.Count != 1 || readers.GetValueOrDefault(convNode.Output[0]) != 1) continue;
+            if (!initializers.TryGetValue(convNode.Input[1], out OnnxTensor? w) || w.Floats is not { } weights || w.Shape.Length < 3) continue;
+            float[]? bias = null;
+            if (convNode.Input.Count > 2 && convNode.Input[2].Length > 0)
+            {
+                if (!initializers.TryGetValue(convNode.Input[2], out OnnxTensor? b) || b.Floats is null) continue;
+                bias = b.Floats;
+            }
+            float[]? Parameter(int input) => initializers.TryGetValue(bn.Node.Input[input], out OnnxTensor? t) ? t.Floats : null;
+            if (Parameter(1) is not { } scale || Parameter(2) is not { } shift || Parameter(3) is not { } mean || Parameter(4) is not { } variance) continue;
+            int k = w.Shape[0];
+            if (k == 0 || scale.Length != k || shift.Length != k || mean.Length != k || variance.Length != k || (bias is not null && bias.Length != k)) continue;
+
+            int perChannel = weights.Length / k;
+            var newWeights = new float[weights.Length];
+            var newBias = new float[k];
+            for (int channel = 0; channel < k; channel++)
+            {
+                double factor = scale[channel] / Math.Sqrt(variance[channel] + (double)bn.Epsilon);
+                for (int j = 0; j < perChannel; j++)
+                    newWeights[channel * perChannel + j] = (float)(weights[channel * perChannel + j] * factor);
+                newBias[channel] = (float)(((bias?[channel] ?? 0.0) - mean[channel]) * factor + shift[channel]);
+            }
+            string weightName = FreshName(initializers, convNode.Input[1] + "/folded_bn");
+            initializers[weightName] = new OnnxTensor(w.Shape, newWeights);
+            string biasName = FreshName(initializers, bn.Node.Output[0] + "/folded_bias");
+            initializers[biasName] = new OnnxTensor([k], newBias);
+
+            NodeProto node = convNode.Clone();
+            node.Input[1] = weightName;
+            if (node.Input.Count > 2) node.Input[2] = biasName;
+            else node.Input.Add(biasName);
+            node.Output[0] = bn.Node.Output[0];
+            result[c] = OperatorRegistry.Create(node, opset);
+            folded.Add(i);
+        }
+        return folded.Count == 0 ? operators : [.. result.Where((_, i) => !folded.Contains(i))];
+    }
+
+    private static string FreshName(Dictionary<string, OnnxTensor> initializers, string name)
+    {
+        string candidate = name;
+        for (int n = 2; initializers.ContainsKey(candidate); n++) candidate = $"{name}#{n}";
+        return candidate;
     }
 
     private static GraphValue ReadValueInfo(ValueInfoProto vi, string role)

@@ -293,6 +293,9 @@ internal sealed class BatchNormalizationOp : Operator
         if (Int("spatial", 1) != 1) throw Fail("spatial=0 is not supported.");
     }
 
+    /// <summary>The epsilon added to the variance (attribute, default 1e-5).</summary>
+    public float Epsilon => _epsilon;
+
     public override int MaxOutputs => 1;
 
     public override NodePlan Plan(PlanValue?[] inputs)
