@@ -77,7 +77,8 @@ internal static class Pool2dKernel
         fixed (int* am = argmax)
         {
             int nc = 0;
-            if (Avx2.IsSupported && ow < 8 && oh * ow <= MaxGatherPlane) nc = MaxPlanes2x2Gather(x, y, am, g);
+            if (am == null && Avx2.IsSupported && ow < 8) nc = MaxPlanes2x2Narrow(x, y, g);
+            else if (Avx2.IsSupported && ow < 8 && oh * ow <= MaxGatherPlane) nc = MaxPlanes2x2Gather(x, y, am, g);
             for (; nc < g.N * g.C; nc++)
             {
                 for (int oy = 0; oy < oh; oy++)
@@ -180,6 +181,43 @@ internal static class Pool2dKernel
             }
         }
         return groups * 8;
+    }
+
+    /// <summary>
+    /// Inference (no argmax) on planes under 8 windows wide (cnn3's 14x14 and 7x7): per output row, the
+    /// 2*OW input columns of both rows are loaded masked, shuffles split each row into the windows' left
+    /// (even) and right (odd) columns, and the four candidates are compared in the general loop's order
+    /// (row 0 left, right, row 1 left, right) as Max(later, best), which keeps best unless the later one
+    /// is strictly greater (NaN never wins; a NaN first candidate stays). One permute puts the windows in
+    /// order; a masked store writes the OW results.
+    /// </summary>
+    private static unsafe int MaxPlanes2x2Narrow(float* x, float* y, in ConvGeometry g)
+    {
+        int oh = g.OH, ow = g.OW, w = g.W, planeIn = g.H * w, planeOut = oh * ow;
+        Vector256<int> lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        Vector256<float> maskLo = Vector256.LessThan(lane, Vector256.Create(Math.Min(8, 2 * ow))).AsSingle();
+        Vector256<float> maskHi = Vector256.LessThan(lane, Vector256.Create(2 * ow - 8)).AsSingle();
+        Vector256<float> maskOut = Vector256.LessThan(lane, Vector256.Create(ow)).AsSingle();
+        Vector256<int> order = Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7);
+        int planes = g.N * g.C;
+        for (int p = 0; p < planes; p++)
+        {
+            float* plane = x + (long)p * planeIn;
+            float* outPlane = y + (long)p * planeOut;
+            for (int oy = 0; oy < oh; oy++)
+            {
+                float* r0 = plane + 2 * oy * w, r1 = r0 + w;
+                Vector256<float> lo0 = Avx.MaskLoad(r0, maskLo), hi0 = Avx.MaskLoad(r0 + 8, maskHi);
+                Vector256<float> lo1 = Avx.MaskLoad(r1, maskLo), hi1 = Avx.MaskLoad(r1 + 8, maskHi);
+                // Lanes (window 0, 1, 4, 5 | 2, 3, 6, 7): a window's left column from the even lanes, its right from the odd.
+                Vector256<float> best = Avx.Shuffle(lo0, hi0, 0x88);
+                best = Avx.Max(Avx.Shuffle(lo0, hi0, 0xDD), best);
+                best = Avx.Max(Avx.Shuffle(lo1, hi1, 0x88), best);
+                best = Avx.Max(Avx.Shuffle(lo1, hi1, 0xDD), best);
+                Avx.MaskStore(outPlane + oy * ow, maskOut, Avx2.PermuteVar8x32(best, order));
+            }
+        }
+        return planes;
     }
 
     /// <summary>A later candidate wins only when strictly greater (ties keep the first; NaN never wins), as in the general loop.</summary>
