@@ -637,70 +637,32 @@ internal static unsafe class Conv2dKernel
     }
 
     /// <summary>Channel blocks [block0, block1) over the 6-pixel tiles [tile0, tile1).</summary>
+    [SkipLocalsInit]
     private static void ChannelBlocks(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
         bool relu, int block0, int block1, int tile0, int tile1)
     {
-        if (ChannelWidth(g) == 32) ChannelBlocks32(xp, pitch, taps, packed, bias, y, g, relu, block0, block1, tile0, tile1);
-        else ChannelBlocks16(xp, pitch, taps, packed, bias, y, g, relu, block0, block1, tile0, tile1);
-    }
-
-    /// <summary>16-channel blocks: tile 6 pixels x 2 Vector256.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
-    private static void ChannelBlocks16(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
-        bool relu, int block0, int block1, int tile0, int tile1)
-    {
-        const int ChannelBlock = 16;
-        int ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
+        int width = ChannelWidth(g), ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
         long rowStep = (long)g.StrideH * pitch;
         int columnStep = g.StrideW;
-        float* tile = stackalloc float[6 * ChannelBlock];
+        float* tile = stackalloc float[6 * 32];
+        float* blockBias = stackalloc float[32];
         for (int b = block0; b < block1; b++)
         {
-            int k0 = b * ChannelBlock, kb = Math.Min(ChannelBlock, g.K - k0);
-            float* wb = packed + (long)b * ckk * ChannelBlock;
-            for (int l = 0; l < ChannelBlock; l++) tile[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
-            Vector256<float> bias0 = Avx.LoadVector256(tile), bias1 = Avx.LoadVector256(tile + 8);
+            int k0 = b * width, kb = Math.Min(width, g.K - k0);
+            float* wb = packed + (long)b * ckk * width;
+            for (int l = 0; l < width; l++) blockBias[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
             for (int p0 = tile0 * 6, pEnd = Math.Min(ohw, tile1 * 6); p0 < pEnd; p0 += 6)
             {
                 int rows = Math.Min(6, ohw - p0);
                 // Pixel pointers; rows past the last pixel repeat it (computed, never stored).
                 float* x0 = Pixel(p0), x1 = Pixel(p0 + Math.Min(1, rows - 1)), x2 = Pixel(p0 + Math.Min(2, rows - 1));
                 float* x3 = Pixel(p0 + Math.Min(3, rows - 1)), x4 = Pixel(p0 + Math.Min(4, rows - 1)), x5 = Pixel(p0 + Math.Min(5, rows - 1));
-                Vector256<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1;
-                Vector256<float> a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1;
-                float* w = wb;
-                for (nint* tap = taps, end = taps + ckk; tap < end; tap++, w += ChannelBlock)
-                {
-                    nint o = *tap; // in bytes
-                    Vector256<float> w0 = Avx.LoadVector256(w), w1 = Avx.LoadVector256(w + 8);
-                    Vector256<float> v = Avx.BroadcastScalarToVector256((float*)((byte*)x0 + o));
-                    a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01);
-                    v = Avx.BroadcastScalarToVector256((float*)((byte*)x1 + o));
-                    a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11);
-                    v = Avx.BroadcastScalarToVector256((float*)((byte*)x2 + o));
-                    a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21);
-                    v = Avx.BroadcastScalarToVector256((float*)((byte*)x3 + o));
-                    a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31);
-                    v = Avx.BroadcastScalarToVector256((float*)((byte*)x4 + o));
-                    a40 = Fma.MultiplyAdd(v, w0, a40); a41 = Fma.MultiplyAdd(v, w1, a41);
-                    v = Avx.BroadcastScalarToVector256((float*)((byte*)x5 + o));
-                    a50 = Fma.MultiplyAdd(v, w0, a50); a51 = Fma.MultiplyAdd(v, w1, a51);
-                }
-                if (relu)
-                {
-                    // max(0, v) with v second: vmaxps returns its second operand for NaN, so NaN stays NaN.
-                    var zero = Vector256<float>.Zero;
-                    a00 = Avx.Max(zero, a00); a01 = Avx.Max(zero, a01); a10 = Avx.Max(zero, a10); a11 = Avx.Max(zero, a11);
-                    a20 = Avx.Max(zero, a20); a21 = Avx.Max(zero, a21); a30 = Avx.Max(zero, a30); a31 = Avx.Max(zero, a31);
-                    a40 = Avx.Max(zero, a40); a41 = Avx.Max(zero, a41); a50 = Avx.Max(zero, a50); a51 = Avx.Max(zero, a51);
-                }
-                Avx.Store(tile, a00); Avx.Store(tile + 8, a01); Avx.Store(tile + 16, a10); Avx.Store(tile + 24, a11);
-                Avx.Store(tile + 32, a20); Avx.Store(tile + 40, a21); Avx.Store(tile + 48, a30); Avx.Store(tile + 56, a31);
-                Avx.Store(tile + 64, a40); Avx.Store(tile + 72, a41); Avx.Store(tile + 80, a50); Avx.Store(tile + 88, a51);
+                if (width == 32) Tile32(ckk, taps, wb, blockBias, x0, x1, x2, x3, x4, x5, relu, tile);
+                else Tile16(ckk, taps, wb, blockBias, x0, x1, x2, x3, x4, x5, relu, tile);
+                // Channel l's six pixels are neighbours in y: column l of the tile.
                 float* o0 = y + (long)k0 * ohw + p0;
                 for (int l = 0; l < kb; l++, o0 += ohw)
-                    for (int r = 0; r < rows; r++) o0[r] = tile[r * ChannelBlock + l];
+                    for (int r = 0; r < rows; r++) o0[r] = tile[r * width + l];
             }
         }
 
@@ -711,70 +673,82 @@ internal static unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>32-channel blocks (AVX-512): tile 6 pixels x 2 Vector512, the same scheme as ChannelBlocks16.</summary>
+    /// <summary>One 6-pixel x 16-channel tile (2 Vector256 per pixel): bias, every tap, optional ReLU, into tile[6][16].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
-    private static void ChannelBlocks32(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
-        bool relu, int block0, int block1, int tile0, int tile1)
+    private static void Tile16(int ckk, nint* taps, float* w, float* blockBias, float* x0, float* x1, float* x2, float* x3, float* x4, float* x5,
+        bool relu, float* tile)
     {
-        const int ChannelBlock = 32;
-        int ckk = g.C * g.KH * g.KW, ow = g.OW, ohw = g.OH * ow;
-        long rowStep = (long)g.StrideH * pitch;
-        int columnStep = g.StrideW;
-        float* tile = stackalloc float[6 * ChannelBlock];
-        for (int b = block0; b < block1; b++)
+        const int Width = 16;
+        Vector256<float> bias0 = Avx.LoadVector256(blockBias), bias1 = Avx.LoadVector256(blockBias + 8);
+        Vector256<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1;
+        Vector256<float> a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1;
+        for (nint* tap = taps, end = taps + ckk; tap < end; tap++, w += Width)
         {
-            int k0 = b * ChannelBlock, kb = Math.Min(ChannelBlock, g.K - k0);
-            float* wb = packed + (long)b * ckk * ChannelBlock;
-            for (int l = 0; l < ChannelBlock; l++) tile[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
-            Vector512<float> bias0 = Avx512F.LoadVector512(tile), bias1 = Avx512F.LoadVector512(tile + 16);
-            for (int p0 = tile0 * 6, pEnd = Math.Min(ohw, tile1 * 6); p0 < pEnd; p0 += 6)
-            {
-                int rows = Math.Min(6, ohw - p0);
-                float* x0 = Pixel(p0), x1 = Pixel(p0 + Math.Min(1, rows - 1)), x2 = Pixel(p0 + Math.Min(2, rows - 1));
-                float* x3 = Pixel(p0 + Math.Min(3, rows - 1)), x4 = Pixel(p0 + Math.Min(4, rows - 1)), x5 = Pixel(p0 + Math.Min(5, rows - 1));
-                Vector512<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1;
-                Vector512<float> a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1;
-                float* w = wb;
-                for (nint* tap = taps, end = taps + ckk; tap < end; tap++, w += ChannelBlock)
-                {
-                    nint o = *tap; // in bytes
-                    Vector512<float> w0 = Avx512F.LoadVector512(w), w1 = Avx512F.LoadVector512(w + 16);
-                    Vector512<float> v = Vector512.Create(*(float*)((byte*)x0 + o));
-                    a00 = Avx512F.FusedMultiplyAdd(v, w0, a00); a01 = Avx512F.FusedMultiplyAdd(v, w1, a01);
-                    v = Vector512.Create(*(float*)((byte*)x1 + o));
-                    a10 = Avx512F.FusedMultiplyAdd(v, w0, a10); a11 = Avx512F.FusedMultiplyAdd(v, w1, a11);
-                    v = Vector512.Create(*(float*)((byte*)x2 + o));
-                    a20 = Avx512F.FusedMultiplyAdd(v, w0, a20); a21 = Avx512F.FusedMultiplyAdd(v, w1, a21);
-                    v = Vector512.Create(*(float*)((byte*)x3 + o));
-                    a30 = Avx512F.FusedMultiplyAdd(v, w0, a30); a31 = Avx512F.FusedMultiplyAdd(v, w1, a31);
-                    v = Vector512.Create(*(float*)((byte*)x4 + o));
-                    a40 = Avx512F.FusedMultiplyAdd(v, w0, a40); a41 = Avx512F.FusedMultiplyAdd(v, w1, a41);
-                    v = Vector512.Create(*(float*)((byte*)x5 + o));
-                    a50 = Avx512F.FusedMultiplyAdd(v, w0, a50); a51 = Avx512F.FusedMultiplyAdd(v, w1, a51);
-                }
-                if (relu)
-                {
-                    // max(0, v) with v second, as the 16-channel kernel (NaN stays NaN).
-                    var zero = Vector512<float>.Zero;
-                    a00 = Avx512F.Max(zero, a00); a01 = Avx512F.Max(zero, a01); a10 = Avx512F.Max(zero, a10); a11 = Avx512F.Max(zero, a11);
-                    a20 = Avx512F.Max(zero, a20); a21 = Avx512F.Max(zero, a21); a30 = Avx512F.Max(zero, a30); a31 = Avx512F.Max(zero, a31);
-                    a40 = Avx512F.Max(zero, a40); a41 = Avx512F.Max(zero, a41); a50 = Avx512F.Max(zero, a50); a51 = Avx512F.Max(zero, a51);
-                }
-                Avx512F.Store(tile, a00); Avx512F.Store(tile + 16, a01); Avx512F.Store(tile + 32, a10); Avx512F.Store(tile + 48, a11);
-                Avx512F.Store(tile + 64, a20); Avx512F.Store(tile + 80, a21); Avx512F.Store(tile + 96, a30); Avx512F.Store(tile + 112, a31);
-                Avx512F.Store(tile + 128, a40); Avx512F.Store(tile + 144, a41); Avx512F.Store(tile + 160, a50); Avx512F.Store(tile + 176, a51);
-                float* o0 = y + (long)k0 * ohw + p0;
-                for (int l = 0; l < kb; l++, o0 += ohw)
-                    for (int r = 0; r < rows; r++) o0[r] = tile[r * ChannelBlock + l];
-            }
+            nint o = *tap; // in bytes
+            Vector256<float> w0 = Avx.LoadVector256(w), w1 = Avx.LoadVector256(w + 8);
+            Vector256<float> v = Avx.BroadcastScalarToVector256((float*)((byte*)x0 + o));
+            a00 = Fma.MultiplyAdd(v, w0, a00); a01 = Fma.MultiplyAdd(v, w1, a01);
+            v = Avx.BroadcastScalarToVector256((float*)((byte*)x1 + o));
+            a10 = Fma.MultiplyAdd(v, w0, a10); a11 = Fma.MultiplyAdd(v, w1, a11);
+            v = Avx.BroadcastScalarToVector256((float*)((byte*)x2 + o));
+            a20 = Fma.MultiplyAdd(v, w0, a20); a21 = Fma.MultiplyAdd(v, w1, a21);
+            v = Avx.BroadcastScalarToVector256((float*)((byte*)x3 + o));
+            a30 = Fma.MultiplyAdd(v, w0, a30); a31 = Fma.MultiplyAdd(v, w1, a31);
+            v = Avx.BroadcastScalarToVector256((float*)((byte*)x4 + o));
+            a40 = Fma.MultiplyAdd(v, w0, a40); a41 = Fma.MultiplyAdd(v, w1, a41);
+            v = Avx.BroadcastScalarToVector256((float*)((byte*)x5 + o));
+            a50 = Fma.MultiplyAdd(v, w0, a50); a51 = Fma.MultiplyAdd(v, w1, a51);
         }
+        if (relu)
+        {
+            // max(0, v) with v second: vmaxps returns its second operand for NaN, so NaN stays NaN.
+            var zero = Vector256<float>.Zero;
+            a00 = Avx.Max(zero, a00); a01 = Avx.Max(zero, a01); a10 = Avx.Max(zero, a10); a11 = Avx.Max(zero, a11);
+            a20 = Avx.Max(zero, a20); a21 = Avx.Max(zero, a21); a30 = Avx.Max(zero, a30); a31 = Avx.Max(zero, a31);
+            a40 = Avx.Max(zero, a40); a41 = Avx.Max(zero, a41); a50 = Avx.Max(zero, a50); a51 = Avx.Max(zero, a51);
+        }
+        Avx.Store(tile, a00); Avx.Store(tile + 8, a01); Avx.Store(tile + 16, a10); Avx.Store(tile + 24, a11);
+        Avx.Store(tile + 32, a20); Avx.Store(tile + 40, a21); Avx.Store(tile + 48, a30); Avx.Store(tile + 56, a31);
+        Avx.Store(tile + 64, a40); Avx.Store(tile + 72, a41); Avx.Store(tile + 80, a50); Avx.Store(tile + 88, a51);
+    }
 
-        float* Pixel(int p)
+    /// <summary>One 6-pixel x 32-channel tile (2 Vector512 per pixel, AVX-512), as Tile16, into tile[6][32].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile32(int ckk, nint* taps, float* w, float* blockBias, float* x0, float* x1, float* x2, float* x3, float* x4, float* x5,
+        bool relu, float* tile)
+    {
+        const int Width = 32;
+        Vector512<float> bias0 = Avx512F.LoadVector512(blockBias), bias1 = Avx512F.LoadVector512(blockBias + 16);
+        Vector512<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1;
+        Vector512<float> a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1;
+        for (nint* tap = taps, end = taps + ckk; tap < end; tap++, w += Width)
         {
-            int oy = p / ow;
-            return xp + oy * rowStep + (long)(p - oy * ow) * columnStep;
+            nint o = *tap; // in bytes
+            Vector512<float> w0 = Avx512F.LoadVector512(w), w1 = Avx512F.LoadVector512(w + 16);
+            Vector512<float> v = Vector512.Create(*(float*)((byte*)x0 + o));
+            a00 = Avx512F.FusedMultiplyAdd(v, w0, a00); a01 = Avx512F.FusedMultiplyAdd(v, w1, a01);
+            v = Vector512.Create(*(float*)((byte*)x1 + o));
+            a10 = Avx512F.FusedMultiplyAdd(v, w0, a10); a11 = Avx512F.FusedMultiplyAdd(v, w1, a11);
+            v = Vector512.Create(*(float*)((byte*)x2 + o));
+            a20 = Avx512F.FusedMultiplyAdd(v, w0, a20); a21 = Avx512F.FusedMultiplyAdd(v, w1, a21);
+            v = Vector512.Create(*(float*)((byte*)x3 + o));
+            a30 = Avx512F.FusedMultiplyAdd(v, w0, a30); a31 = Avx512F.FusedMultiplyAdd(v, w1, a31);
+            v = Vector512.Create(*(float*)((byte*)x4 + o));
+            a40 = Avx512F.FusedMultiplyAdd(v, w0, a40); a41 = Avx512F.FusedMultiplyAdd(v, w1, a41);
+            v = Vector512.Create(*(float*)((byte*)x5 + o));
+            a50 = Avx512F.FusedMultiplyAdd(v, w0, a50); a51 = Avx512F.FusedMultiplyAdd(v, w1, a51);
         }
+        if (relu)
+        {
+            // max(0, v) with v second, as Tile16 (NaN stays NaN).
+            var zero = Vector512<float>.Zero;
+            a00 = Avx512F.Max(zero, a00); a01 = Avx512F.Max(zero, a01); a10 = Avx512F.Max(zero, a10); a11 = Avx512F.Max(zero, a11);
+            a20 = Avx512F.Max(zero, a20); a21 = Avx512F.Max(zero, a21); a30 = Avx512F.Max(zero, a30); a31 = Avx512F.Max(zero, a31);
+            a40 = Avx512F.Max(zero, a40); a41 = Avx512F.Max(zero, a41); a50 = Avx512F.Max(zero, a50); a51 = Avx512F.Max(zero, a51);
+        }
+        Avx512F.Store(tile, a00); Avx512F.Store(tile + 16, a01); Avx512F.Store(tile + 32, a10); Avx512F.Store(tile + 48, a11);
+        Avx512F.Store(tile + 64, a20); Avx512F.Store(tile + 80, a21); Avx512F.Store(tile + 96, a30); Avx512F.Store(tile + 112, a31);
+        Avx512F.Store(tile + 128, a40); Avx512F.Store(tile + 144, a41); Avx512F.Store(tile + 160, a50); Avx512F.Store(tile + 176, a51);
     }
 
     /// <summary>
