@@ -16,6 +16,9 @@
 // - Gemm (everything else, e.g. cnn3 conv1 with 9 taps): col's panels are packed straight from the
 //   image by the GEMM's B packer (Im2ColPackB), never stored whole; a 1x1 stride-1 unpadded
 //   convolution is a plain GEMM on the image.
+// For inference, a channel-direct convolution followed by a 2x2 stride-2 max pool can pool its own
+// tiles (ForwardMaxPooled, AVX-512): the full-size output is never written, and the conv pixels the
+// pool drops are never computed. The ONNX executor uses it for Conv [-> Relu] -> MaxPool.
 // Backward is GEMMs (Im2ColTransposedPackB packs col^T panels), except dWeight of shallow first
 // layers, which a direct kernel computes (WeightGradientDirect).
 // Image groups: a layer with a small output plane (cnn3's 14x14 and 7x7) gives per-image GEMMs that
@@ -590,11 +593,7 @@ internal static unsafe class Conv2dKernel
         // Scalar reads only: rows need no room for whole vectors, and the narrower copy stays in L1 longer.
         float* xp = PadForDirect(x, g, out int hp, out int pitch, wideRows: false);
         int ckk = g.C * g.KH * g.KW;
-        nint* taps = (nint*)Scratch.Get(Scratch.TapOffsets, 2L * ckk);
-        for (int c = 0, t = 0; c < g.C; c++)
-            for (int i = 0; i < g.KH; i++)
-                for (int j = 0; j < g.KW; j++, t++)
-                    taps[t] = ((nint)(c * hp + i * g.DilationH) * pitch + j * g.DilationW) * sizeof(float);
+        nint* taps = TapOffsets(g, hp, pitch);
         int blocks = (g.K + ChannelWidth(g) - 1) / ChannelWidth(g);
         // Threads split the channel blocks, or, with fewer blocks than threads (the shipped model's
         // 32-channel layers), the 6-pixel tiles of every block.
@@ -671,6 +670,207 @@ internal static unsafe class Conv2dKernel
             int oy = p / ow;
             return xp + oy * rowStep + (long)(p - oy * ow) * columnStep;
         }
+    }
+
+    // ---- Convolution fused with the 2x2 stride-2 max pool after it (inference) ----
+    //
+    // The channel-direct scheme with a tile of two pooling windows (8 conv pixels, 2 x 2 each) x 32
+    // channels (16 Vector512 accumulators, AVX-512): after the taps, each window's four pixels are
+    // compared (in the max pool's order: top left, top right, bottom left, bottom right; a later one
+    // wins only when strictly greater), the optional ReLU applied, and only the pooled values stored.
+    // The conv output is never written, and conv pixels that the floor-mode pool drops (the last row
+    // and column of an odd plane, such as cnn3's 7x7) are never computed.
+
+    /// <summary>Whether <see cref="ForwardMaxPooled"/> can run this convolution (channel-direct with the 32-channel tile).</summary>
+    internal static bool CanFuseMaxPool(in ConvGeometry g) => MethodFor(g) == ConvMethod.DirectChannels && ChannelWidth(g) == 32 && g.OH >= 2 && g.OW >= 2;
+
+    /// <summary>
+    /// Conv (weights packed by <see cref="PackWeights"/>) [+ ReLU] then a 2x2 stride-2 max pool without
+    /// padding: <paramref name="pooled"/> is (N, K, OH / 2, OW / 2).
+    /// </summary>
+    internal static void ForwardMaxPooled(ReadOnlySpan<float> input, ConvWeights weight, ReadOnlySpan<float> bias, Span<float> pooled,
+        in ConvGeometry g, bool relu, int maxThreads)
+    {
+        Check(g, input.Length, g.WeightLength, g.OutputLength);
+        if (!weight.Fits(g) || weight.Method != ConvMethod.DirectChannels || !CanFuseMaxPool(g)) throw new ArgumentException($"weights packed for {weight.Geometry} cannot run a pooled convolution {g}.");
+        if (!bias.IsEmpty && bias.Length < g.K) throw new ArgumentException($"bias holds {bias.Length} values, the convolution has {g.K} output channels.");
+        int ph = g.OH / 2, pw = g.OW / 2;
+        if (pooled.Length < (long)g.N * g.K * ph * pw) throw new ArgumentException($"pooled output holds {pooled.Length} values, needs {(long)g.N * g.K * ph * pw}.");
+        int threads = ThreadsFor(g, maxThreads);
+        fixed (float* x = input, b = bias, y = pooled)
+        {
+            if (threads > 1 && g.N >= threads)
+            {
+                PooledBody body = PooledBody.Cached ?? new PooledBody();
+                PooledBody.Cached = null; // a nested call (none today) would allocate its own
+                (body.X, body.Packed, body.Bias, body.Y, body.G, body.Relu) = ((nint)x, (nint)weight.Pointer, (nint)b, (nint)y, g, relu);
+                try
+                {
+                    KernelParallel.Run(body, threads);
+                }
+                finally
+                {
+                    PooledBody.Cached = body;
+                }
+            }
+            else
+            {
+                for (int n = 0; n < g.N; n++) ForwardImagePooled(x, weight.Pointer, b, y, g, n, relu, threads);
+            }
+        }
+    }
+
+    /// <summary>A batch's images split between threads; cached per calling thread (no allocation once warm).</summary>
+    private sealed class PooledBody : IParallelBody
+    {
+        [ThreadStatic] internal static PooledBody? Cached;
+        internal nint X, Packed, Bias, Y;
+        internal ConvGeometry G;
+        internal bool Relu;
+
+        public void Invoke(int t, int parts)
+        {
+            for (int n = t * G.N / parts; n < (t + 1) * G.N / parts; n++)
+                ForwardImagePooled((float*)X, (float*)Packed, (float*)Bias, (float*)Y, G, n, Relu, 1);
+        }
+    }
+
+    private static void ForwardImagePooled(float* input, float* packed, float* bias, float* output, in ConvGeometry g, int n, bool relu, int threads)
+    {
+        int ph = g.OH / 2, pw = g.OW / 2;
+        float* xp = PadForDirect(input + (long)n * g.C * g.H * g.W, g, out int hp, out int pitch, wideRows: false);
+        nint* taps = TapOffsets(g, hp, pitch);
+        float* y = output + (long)n * g.K * ph * pw;
+        int blocks = (g.K + 31) / 32, pairs = (ph * pw + 1) / 2;
+        int parts = Math.Min(threads, Math.Max(blocks, pairs));
+        if (parts <= 1)
+        {
+            PooledBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks, 0, pairs);
+            return;
+        }
+        PooledImageBody body = PooledImageBody.Cached ?? new PooledImageBody();
+        PooledImageBody.Cached = null;
+        (body.XP, body.Taps, body.Packed, body.Bias, body.Y, body.Pitch, body.Blocks, body.Pairs, body.G, body.Relu) =
+            ((nint)xp, (nint)taps, (nint)packed, (nint)bias, (nint)y, pitch, blocks, pairs, g, relu);
+        try
+        {
+            KernelParallel.Run(body, parts);
+        }
+        finally
+        {
+            PooledImageBody.Cached = body;
+        }
+    }
+
+    /// <summary>One image's channel blocks, or its window pairs when there are fewer blocks than threads.</summary>
+    private sealed class PooledImageBody : IParallelBody
+    {
+        [ThreadStatic] internal static PooledImageBody? Cached;
+        internal nint XP, Taps, Packed, Bias, Y;
+        internal int Pitch, Blocks, Pairs;
+        internal ConvGeometry G;
+        internal bool Relu;
+
+        public void Invoke(int t, int parts)
+        {
+            if (Blocks >= parts) PooledBlocks((float*)XP, Pitch, (nint*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, t * Blocks / parts, (t + 1) * Blocks / parts, 0, Pairs);
+            else PooledBlocks((float*)XP, Pitch, (nint*)Taps, (float*)Packed, (float*)Bias, (float*)Y, G, Relu, 0, Blocks, t * Pairs / parts, (t + 1) * Pairs / parts);
+        }
+    }
+
+    /// <summary>Channel blocks [block0, block1) of 32 over the window pairs [pair0, pair1).</summary>
+    [SkipLocalsInit]
+    private static void PooledBlocks(float* xp, int pitch, nint* taps, float* packed, float* bias, float* y, in ConvGeometry g,
+        bool relu, int block0, int block1, int pair0, int pair1)
+    {
+        const int Width = 32;
+        int ckk = g.C * g.KH * g.KW, ph = g.OH / 2, pw = g.OW / 2, windows = ph * pw;
+        long rowStep = (long)g.StrideH * pitch;
+        int columnStep = g.StrideW;
+        float* tile = stackalloc float[2 * Width];
+        float* blockBias = stackalloc float[Width];
+        for (int b = block0; b < block1; b++)
+        {
+            int k0 = b * Width, kb = Math.Min(Width, g.K - k0);
+            float* wb = packed + (long)b * ckk * Width;
+            for (int l = 0; l < Width; l++) blockBias[l] = bias != null && l < kb ? bias[k0 + l] : 0f;
+            for (int pair = pair0; pair < pair1; pair++)
+            {
+                int w0 = 2 * pair, w1 = Math.Min(w0 + 1, windows - 1); // a last odd window is computed twice, stored once
+                float* a = Window(w0), c = Window(w1);
+                TilePooled32(ckk, taps, wb, blockBias, a, a + columnStep, a + rowStep, a + rowStep + columnStep,
+                    c, c + columnStep, c + rowStep, c + rowStep + columnStep, relu, tile);
+                float* o = y + (long)k0 * windows + w0;
+                int count = w1 > w0 ? 2 : 1;
+                for (int l = 0; l < kb; l++, o += windows)
+                {
+                    o[0] = tile[l];
+                    if (count == 2) o[1] = tile[Width + l];
+                }
+            }
+        }
+
+        // Top-left conv pixel of pooling window w: conv pixel (2 * wy, 2 * wx).
+        float* Window(int w)
+        {
+            int wy = w / pw;
+            return xp + 2 * wy * rowStep + (long)(2 * (w - wy * pw)) * columnStep;
+        }
+    }
+
+    /// <summary>Two pooling windows x 32 channels: eight conv pixels' taps, then each window's max (and ReLU) into tile[2][32].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TilePooled32(int ckk, nint* taps, float* w, float* blockBias,
+        float* p0, float* p1, float* p2, float* p3, float* q0, float* q1, float* q2, float* q3, bool relu, float* tile)
+    {
+        const int Width = 32;
+        Vector512<float> bias0 = Avx512F.LoadVector512(blockBias), bias1 = Avx512F.LoadVector512(blockBias + 16);
+        Vector512<float> a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
+        Vector512<float> b00 = bias0, b01 = bias1, b10 = bias0, b11 = bias1, b20 = bias0, b21 = bias1, b30 = bias0, b31 = bias1;
+        for (nint* tap = taps, end = taps + ckk; tap < end; tap++, w += Width)
+        {
+            nint o = *tap; // in bytes
+            Vector512<float> w0 = Avx512F.LoadVector512(w), w1 = Avx512F.LoadVector512(w + 16);
+            Vector512<float> v = Vector512.Create(*(float*)((byte*)p0 + o));
+            a00 = Avx512F.FusedMultiplyAdd(v, w0, a00); a01 = Avx512F.FusedMultiplyAdd(v, w1, a01);
+            v = Vector512.Create(*(float*)((byte*)p1 + o));
+            a10 = Avx512F.FusedMultiplyAdd(v, w0, a10); a11 = Avx512F.FusedMultiplyAdd(v, w1, a11);
+            v = Vector512.Create(*(float*)((byte*)p2 + o));
+            a20 = Avx512F.FusedMultiplyAdd(v, w0, a20); a21 = Avx512F.FusedMultiplyAdd(v, w1, a21);
+            v = Vector512.Create(*(float*)((byte*)p3 + o));
+            a30 = Avx512F.FusedMultiplyAdd(v, w0, a30); a31 = Avx512F.FusedMultiplyAdd(v, w1, a31);
+            v = Vector512.Create(*(float*)((byte*)q0 + o));
+            b00 = Avx512F.FusedMultiplyAdd(v, w0, b00); b01 = Avx512F.FusedMultiplyAdd(v, w1, b01);
+            v = Vector512.Create(*(float*)((byte*)q1 + o));
+            b10 = Avx512F.FusedMultiplyAdd(v, w0, b10); b11 = Avx512F.FusedMultiplyAdd(v, w1, b11);
+            v = Vector512.Create(*(float*)((byte*)q2 + o));
+            b20 = Avx512F.FusedMultiplyAdd(v, w0, b20); b21 = Avx512F.FusedMultiplyAdd(v, w1, b21);
+            v = Vector512.Create(*(float*)((byte*)q3 + o));
+            b30 = Avx512F.FusedMultiplyAdd(v, w0, b30); b31 = Avx512F.FusedMultiplyAdd(v, w1, b31);
+        }
+        // Max(later, best): the later pixel wins only when strictly greater, as in the max pool's loop.
+        Vector512<float> m0 = Avx512F.Max(a30, Avx512F.Max(a20, Avx512F.Max(a10, a00)));
+        Vector512<float> m1 = Avx512F.Max(a31, Avx512F.Max(a21, Avx512F.Max(a11, a01)));
+        Vector512<float> n0 = Avx512F.Max(b30, Avx512F.Max(b20, Avx512F.Max(b10, b00)));
+        Vector512<float> n1 = Avx512F.Max(b31, Avx512F.Max(b21, Avx512F.Max(b11, b01)));
+        if (relu)
+        {
+            var zero = Vector512<float>.Zero;
+            m0 = Avx512F.Max(zero, m0); m1 = Avx512F.Max(zero, m1); n0 = Avx512F.Max(zero, n0); n1 = Avx512F.Max(zero, n1);
+        }
+        Avx512F.Store(tile, m0); Avx512F.Store(tile + 16, m1); Avx512F.Store(tile + Width, n0); Avx512F.Store(tile + Width + 16, n1);
+    }
+
+    /// <summary>This thread's table of tap byte offsets into the padded image (C, HP, pitch).</summary>
+    private static nint* TapOffsets(in ConvGeometry g, int hp, int pitch)
+    {
+        int ckk = g.C * g.KH * g.KW;
+        nint* taps = (nint*)Scratch.Get(Scratch.TapOffsets, 2L * ckk);
+        for (int c = 0, t = 0; c < g.C; c++)
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++, t++)
+                    taps[t] = ((nint)(c * hp + i * g.DilationH) * pitch + j * g.DilationW) * sizeof(float);
+        return taps;
     }
 
     /// <summary>One 6-pixel x 16-channel tile (2 Vector256 per pixel): bias, every tap, optional ReLU, into tile[6][16].</summary>

@@ -268,7 +268,7 @@ internal static class Pool2dKernel
     }
 
     /// <summary>The case every model here uses, with loops that need no window arithmetic.</summary>
-    private static bool IsTwoByTwo(in ConvGeometry g) =>
+    internal static bool IsTwoByTwo(in ConvGeometry g) =>
         g.KH == 2 && g.KW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.DilationH == 1 && g.DilationW == 1
         && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
 

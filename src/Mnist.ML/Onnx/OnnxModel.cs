@@ -161,6 +161,9 @@ public sealed class OnnxModel
         return null;
     }
 
+    /// <summary>The steps the plan for this single-input shape runs (tests check fusions with it).</summary>
+    internal int PlannedSteps(int[] inputShape) => GetPlan([inputShape], [null]).StepCount;
+
     private ExecutionPlan GetPlan(int[][] shapes, long[]?[] values)
     {
         var plan = ExecutionPlan.Build(Graph, shapes, values);

@@ -104,6 +104,45 @@ public sealed class Conv2dKernelTests
     }
 
     [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void ConvolutionFusedWithMaxPoolMatchesConvReluThenPool(int threads)
+    {
+        if (!Conv2dKernel.CanFuseMaxPool(new ConvGeometry(1, 32, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1)))
+            Assert.Inconclusive("The fused conv + max pool kernel needs AVX-512; this CPU runs the unfused steps.");
+        ConvGeometry[] cases =
+        [
+            new(3, 32, 14, 14, 64, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),  // cnn3 conv2: 7x7 windows, an odd window count
+            new(2, 64, 7, 7, 128, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),   // cnn3 conv3: the pool drops row and column 7
+            new(1, 32, 28, 28, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),  // the shipped model: one block, pairs split
+            new(2, 6, 11, 9, 40, 3, 2, StrideH: 1, StrideW: 2, PadTop: 2, PadLeft: 0, PadBottom: 1, PadRight: 1), // a partial block, strides
+            new(1, 8, 9, 9, 33, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 2, DilationW: 2),
+        ];
+        var failures = new List<string>();
+        foreach (var g in cases)
+        {
+            Assert.IsTrue(Conv2dKernel.CanFuseMaxPool(g), g.ToString());
+            var random = new Random(g.GetHashCode());
+            float[] input = KernelCases.RandomArray(random, g.InputLength), weight = KernelCases.RandomArray(random, g.WeightLength);
+            float[] bias = KernelCases.RandomArray(random, g.K);
+            float[] conv = new float[g.OutputLength];
+            Conv2dKernel.ForwardNaive(input, weight, bias, conv, g);
+            var pool = new ConvGeometry(g.N, g.K, g.OH, g.OW, g.K, 2, 2, StrideH: 2, StrideW: 2);
+            int pooledLength = g.N * g.K * pool.OH * pool.OW;
+            foreach (bool relu in new[] { false, true })
+            {
+                float[] source = relu ? conv.Select(v => Math.Max(v, 0f)).ToArray() : conv;
+                float[] expected = new float[pooledLength], actual = KernelCases.RandomArray(random, pooledLength);
+                Pool2dKernel.MaxForwardGeneral(source, expected, [], pool);
+                Conv2dKernel.ForwardMaxPooled(input, Conv2dKernel.PackWeights(weight, g), bias, actual, g, relu, threads);
+                string? failure = KernelCases.Compare($"conv+pool {g} relu={relu} threads={threads}", expected, actual, depth: g.C * g.KH * g.KW);
+                if (failure != null) failures.Add(failure);
+            }
+        }
+        Assert.IsEmpty(failures, string.Join(Environment.NewLine, failures));
+    }
+
+    [TestMethod]
     public void DirectPathMatchesNaiveOverWidthsAndChannelRemainders()
     {
         var failures = new List<string>();

@@ -36,12 +36,19 @@ public sealed class KernelAllocationTests
             Conv2dKernel.Backward(input, weight, output, dInput, dWeight, dBias, g, maxThreads: 1);
             Pool2dKernel.MaxForward(output, pooled, argmax, pool);
             Pool2dKernel.MaxBackward(pooled, argmax, dPoolInput);
+            if (Conv2dKernel.CanFuseMaxPool(g)) Conv2dKernel.ForwardMaxPooled(input, packed, bias, pooled, g, relu: true, maxThreads: 1);
         }
 
         Calls(); // grows this thread's scratch buffers
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) Calls();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The least of three rounds: a per-call allocation shows in every round, while the runtime's own
+        // one-off work on this thread (a method moving to its optimised tier mid-round) shows in one.
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) Calls();
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
         Assert.AreEqual(0L, allocated, "bytes allocated by warm single-threaded kernel calls");
     }
 

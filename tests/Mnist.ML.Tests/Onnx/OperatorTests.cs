@@ -129,6 +129,49 @@ public sealed class OperatorTests
     }
 
     [TestMethod]
+    [DataRow(true, false)]
+    [DataRow(false, false)]
+    [DataRow(false, true)]
+    public void ConvMaxPoolRunsFusedAndMatchesTheDefinition(bool relu, bool convIsAlsoAnOutput)
+    {
+        // Conv [-> Relu] -> MaxPool 2x2 runs as one step (AVX-512), unless the conv output has another
+        // reader (here a graph output); batch 1 and 3, against the definition.
+        var random = new Random(9);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        const int c = 8, k = 40, size = 9; // an odd plane: the pool drops the last row and column
+        float[] w = Random(k * c * 9), bias = Random(k);
+        var b = new OnnxModelBuilder("conv-pool");
+        b.AddInput("x", [null, c, size, size], ["batch"]);
+        b.AddInitializer("w", new OnnxTensor([k, c, 3, 3], w));
+        b.AddInitializer("b", new OnnxTensor([k], bias));
+        b.AddNode("Conv", ["x", "w", "b"], ["conv"], "conv", ("pads", new long[] { 1, 1, 1, 1 }));
+        if (relu) b.AddNode("Relu", ["conv"], ["relu"]);
+        b.AddNode("MaxPool", [relu ? "relu" : "conv"], ["pooled"], "pool", ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
+        b.AddOutput("pooled", []);
+        if (convIsAlsoAnOutput) b.AddOutput("conv", []);
+        var model = OnnxModel.FromProto(b.Build());
+        bool fusable = Mnist.ML.Kernels.Conv2dKernel.CanFuseMaxPool(new(1, c, size, size, k, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1));
+        Assert.AreEqual(fusable && !convIsAlsoAnOutput ? 1 : 2, model.PlannedSteps([1, c, size, size]), "steps");
+
+        foreach (int batch in new[] { 1, 3 })
+        {
+            float[] x = Random(batch * c * size * size);
+            var g = new Mnist.ML.Kernels.ConvGeometry(batch, c, size, size, k, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+            float[] conv = new float[g.OutputLength];
+            Mnist.ML.Kernels.Conv2dKernel.ForwardNaive(x, w, bias, conv, g);
+            var pool = new Mnist.ML.Kernels.ConvGeometry(batch, k, size, size, k, 2, 2, StrideH: 2, StrideW: 2);
+            float[] expected = new float[batch * k * 16];
+            Mnist.ML.Kernels.Pool2dKernel.MaxForwardGeneral(relu ? conv.Select(v => Math.Max(v, 0f)).ToArray() : conv, expected, [], pool);
+            OnnxTensor[] y = model.Run(x, [batch, c, size, size]);
+            CollectionAssert.AreEqual(new[] { batch, k, 4, 4 }, y[0].Shape);
+            Assert.IsTrue(relu ? expected.Any(v => v == 0) : expected.Any(v => v < 0), "the case must have values the ReLU changes");
+            for (int i = 0; i < expected.Length; i++) Assert.AreEqual(expected[i], y[0].Floats![i], 1e-4, $"pooled [{i}] batch {batch}");
+            if (convIsAlsoAnOutput)
+                for (int i = 0; i < conv.Length; i++) Assert.AreEqual(conv[i], y[1].Floats![i], 1e-4, $"conv output [{i}] batch {batch}");
+        }
+    }
+
+    [TestMethod]
     public void ClipBeforeOpset11TakesMinAndMaxAttributes()
     {
         var y = RunSingle("Clip", 6, [4], [-2f, 0.5f, 3f, 1f], ("min", -1f), ("max", 1f))[0];

@@ -37,6 +37,9 @@ internal sealed class ExecutionPlan
 
     public int ArenaLength => _arenaLength;
 
+    /// <summary>How many steps a run executes (fused nodes count once).</summary>
+    public int StepCount => _steps.Length;
+
     public IReadOnlyList<PlanValue> Outputs => _outputs;
 
     public static ExecutionPlan Build(OnnxGraph graph, int[][] inputShapes, long[]?[] inputValues)
@@ -65,7 +68,8 @@ internal sealed class ExecutionPlan
         }
 
         // How many times each value is read (node inputs and graph outputs): a step's output with a
-        // single reader that is a Relu can have the Relu fused into the step.
+        // single reader that is a Relu can have the Relu fused into the step, and a Conv's (or its
+        // fused Relu's) single reader that is a 2x2 max pool can be pooled by the Conv itself.
         var readers = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var op in graph.Operators)
             foreach (string name in op.Node.Input)
@@ -75,9 +79,26 @@ internal sealed class ExecutionPlan
         var steps = new List<Step>();
         StepBody? lastWithRelu = null; // the last step's fused variant, while its output has not been fused yet
         string? lastOutput = null;     // and the name of that output (not a view of it: views may have other readers)
+        Func<bool, StepBody>? lastWithPool = null; // the last step's variant fused with a 2x2 max pool
+        string? poolable = null;       // the value that variant would pool: the step's output, or its fused Relu's
+        bool poolableRelu = false;     // whether a Relu was fused into that step
         foreach (var op in graph.Operators)
         {
             var node = op.Node;
+            if (op is PoolOp pool && lastWithPool is not null && node.Input.Count == 1 && node.Output.Count == 1
+                && node.Input[0] == poolable && readers.GetValueOrDefault(node.Input[0]) == 1
+                && values.TryGetValue(node.Input[0], out PlanValue? convolved) && convolved.Slot is { } convolvedSlot
+                && ReferenceEquals(convolvedSlot, steps[^1].Outputs[0]) && pool.IsPlainMaxPool2x2(convolved.Shape))
+            {
+                // Conv [-> Relu] -> MaxPool 2x2: the convolution pools its own output; the full-size
+                // output is never written (its buffer is simply never placed).
+                int[] pooledShape = pool.Plan([convolved]).Shapes[0];
+                var pooledSlot = new Slot { Length = OnnxTensor.SizeOf(pooledShape), Buffer = bufferCount++ };
+                steps[^1] = steps[^1] with { Body = lastWithPool(poolableRelu), Outputs = [pooledSlot], InPlace = false };
+                Define(values, node.Output[0], new PlanValue(node.Output[0], pooledShape, OnnxDataType.Float) { Slot = pooledSlot });
+                (lastWithRelu, lastWithPool, poolable) = (null, null, null);
+                continue;
+            }
             if (op is UnaryOp { IsRelu: true } && lastWithRelu is not null && node.Input.Count == 1 && node.Output.Count == 1
                 && node.Input[0] == lastOutput && values.TryGetValue(node.Input[0], out PlanValue? produced) && produced.Slot is { } producedSlot
                 && ReferenceEquals(producedSlot, steps[^1].Outputs[0]) && readers.GetValueOrDefault(node.Input[0]) == 1)
@@ -86,6 +107,7 @@ internal sealed class ExecutionPlan
                 // the same buffer under the Relu's name.
                 steps[^1] = steps[^1] with { Body = lastWithRelu };
                 lastWithRelu = null;
+                (poolable, poolableRelu) = (node.Output[0], true);
                 Define(values, node.Output[0], new PlanValue(node.Output[0], produced.Shape, OnnxDataType.Float) { Slot = producedSlot });
                 continue;
             }
@@ -158,6 +180,8 @@ internal sealed class ExecutionPlan
             steps.Add(new Step(body, inSlots, outSlots, plan.InPlace));
             lastWithRelu = outSlots.Length == 1 ? plan.BodyWithRelu : null;
             lastOutput = node.Output[0];
+            lastWithPool = outSlots.Length == 1 ? plan.BodyWithMaxPool : null;
+            (poolable, poolableRelu) = (node.Output[0], false);
             for (int i = 0; i < outSlots.Length; i++)
                 Define(values, node.Output[i], new PlanValue(node.Output[i], plan.Shapes[i], OnnxDataType.Float) { Slot = outSlots[i] });
         }

@@ -64,6 +64,13 @@ internal sealed class NodePlan
     /// </summary>
     public StepBody? BodyWithRelu { get; init; }
 
+    /// <summary>
+    /// The step (with ReLU or not) followed by a 2x2 stride-2 max pool, writing only the pooled output
+    /// (Conv with the channel-direct kernel); the plan uses it when the node's (or its fused Relu's)
+    /// only consumer is such a MaxPool.
+    /// </summary>
+    public Func<bool, StepBody>? BodyWithMaxPool { get; init; }
+
     /// <summary>A computed float output of the given shape; <paramref name="inPlace"/> as <see cref="InPlace"/>,
     /// <paramref name="withRelu"/> as <see cref="BodyWithRelu"/>.</summary>
     public static NodePlan Compute(int[] shape, StepBody body, bool inPlace = false, StepBody? withRelu = null) =>

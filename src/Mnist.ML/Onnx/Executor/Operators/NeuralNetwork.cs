@@ -120,9 +120,15 @@ internal sealed class ConvOp : WindowOp
         ConvWeights packed = last is not null && ReferenceEquals(last.From, weights) && last.Packed.Fits(g)
             ? last.Packed : Conv2dKernel.PackWeights(weights, g);
         _lastPacked = new PackedWeights(weights, packed);
-        return NodePlan.Compute(shape,
-            (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
-            withRelu: (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads));
+        return new NodePlan
+        {
+            Shapes = [shape],
+            Body = (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
+            BodyWithRelu = (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads),
+            BodyWithMaxPool = !Conv2dKernel.CanFuseMaxPool(g) ? null : relu => relu
+                ? (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads)
+                : (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
+        };
     }
 }
 
@@ -141,6 +147,12 @@ internal sealed class PoolOp : WindowOp
         if (_ceil && _countIncludePad)
             throw Fail("ceil_mode=1 together with count_include_pad=1 is not supported.");
     }
+
+    /// <summary>A 2x2 stride-2 max pool without padding, dilation, ceil mode or Indices output on this 4-D
+    /// input: what a convolution can run fused (<see cref="NodePlan.BodyWithMaxPool"/>).</summary>
+    public bool IsPlainMaxPool2x2(int[] inputShape) =>
+        _isMax && !_ceil && Node.Output.Count == 1 && inputShape.Length == 4
+        && Pool2dKernel.IsTwoByTwo(Geometry(inputShape, inputShape[1], KernelShape!, ceilMode: false, out _));
 
     public override NodePlan Plan(PlanValue?[] inputs)
     {
