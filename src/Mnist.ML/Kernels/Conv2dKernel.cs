@@ -83,7 +83,7 @@ internal static unsafe class Conv2dKernel
     }
 
     /// <summary>
-    /// Forward with weights packed ahead of time by <see cref="PackWeights"/> (the ONNX executor packs
+    /// Forward with weights packed ahead of time by <see cref="PackWeights(ReadOnlySpan{float}, in ConvGeometry)"/> (the ONNX executor packs
     /// at plan time), optionally followed by ReLU (ONNX Conv -> Relu), applied while the image's
     /// output is still in cache (the direct path applies it in registers).
     /// </summary>
@@ -103,10 +103,14 @@ internal static unsafe class Conv2dKernel
 
     /// <summary>Packs (K, C, KH, KW) weights once for every later <see cref="Forward(ReadOnlySpan{float}, ConvWeights, ReadOnlySpan{float}, Span{float}, in ConvGeometry, bool, int)"/>
     /// with this geometry (any batch size).</summary>
-    internal static ConvWeights PackWeights(ReadOnlySpan<float> weight, in ConvGeometry g)
+    internal static ConvWeights PackWeights(ReadOnlySpan<float> weight, in ConvGeometry g) => PackWeights(weight, g, MethodFor(g));
+
+    /// <summary>Packs weights for a given method: <see cref="ConvMethod.DirectChannels"/> for <see cref="ForwardMaxPooled"/>
+    /// on layers whose plain forward takes another method (cnn3's conv1).</summary>
+    internal static ConvWeights PackWeights(ReadOnlySpan<float> weight, in ConvGeometry g, ConvMethod method)
     {
         if (weight.Length < g.WeightLength) throw new ArgumentException($"weight holds {weight.Length} values, the convolution needs {g.WeightLength}.");
-        ConvMethod method = MethodFor(g);
+        if (method != ConvMethod.Gemm && !(Avx2.IsSupported && Fma.IsSupported)) throw new PlatformNotSupportedException($"{method} needs AVX2 and FMA.");
         var packed = new ConvWeights(g, method, PackedWeightLength(g, method));
         fixed (float* w = weight) PackInto(w, packed.Pointer, g, method);
         return packed;
@@ -681,11 +685,16 @@ internal static unsafe class Conv2dKernel
     // The conv output is never written, and conv pixels that the floor-mode pool drops (the last row
     // and column of an odd plane, such as cnn3's 7x7) are never computed.
 
-    /// <summary>Whether <see cref="ForwardMaxPooled"/> can run this convolution (channel-direct with the 32-channel tile).</summary>
-    internal static bool CanFuseMaxPool(in ConvGeometry g) => MethodFor(g) == ConvMethod.DirectChannels && ChannelWidth(g) == 32 && g.OH >= 2 && g.OW >= 2;
+    /// <summary>
+    /// Whether <see cref="ForwardMaxPooled"/> can run this convolution: the 32-channel AVX-512 tile, so at
+    /// least 32 output channels; any number of taps (cnn3's 9-tap conv1 too: fused, it skips writing and
+    /// re-reading a full-size output, which at batch 256 is 25 MB). Weights packed for DirectChannels.
+    /// </summary>
+    internal static bool CanFuseMaxPool(in ConvGeometry g) =>
+        Avx2.IsSupported && Fma.IsSupported && ChannelWidth(g) == 32 && g.OH >= 2 && g.OW >= 2;
 
     /// <summary>
-    /// Conv (weights packed by <see cref="PackWeights"/>) [+ ReLU] then a 2x2 stride-2 max pool without
+    /// Conv (weights packed by <see cref="PackWeights(ReadOnlySpan{float}, in ConvGeometry, ConvMethod)"/>) [+ ReLU] then a 2x2 stride-2 max pool without
     /// padding: <paramref name="pooled"/> is (N, K, OH / 2, OW / 2).
     /// </summary>
     internal static void ForwardMaxPooled(ReadOnlySpan<float> input, ConvWeights weight, ReadOnlySpan<float> bias, Span<float> pooled,

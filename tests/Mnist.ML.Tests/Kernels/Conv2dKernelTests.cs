@@ -117,6 +117,7 @@ public sealed class Conv2dKernelTests
             new(1, 32, 28, 28, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),  // the shipped model: one block, pairs split
             new(2, 6, 11, 9, 40, 3, 2, StrideH: 1, StrideW: 2, PadTop: 2, PadLeft: 0, PadBottom: 1, PadRight: 1), // a partial block, strides
             new(1, 8, 9, 9, 33, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 2, DilationW: 2),
+            new(3, 1, 28, 28, 32, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1),   // cnn3 conv1: 9 taps (its plain forward is a GEMM)
         ];
         var failures = new List<string>();
         foreach (var g in cases)
@@ -134,7 +135,7 @@ public sealed class Conv2dKernelTests
                 float[] source = relu ? conv.Select(v => Math.Max(v, 0f)).ToArray() : conv;
                 float[] expected = new float[pooledLength], actual = KernelCases.RandomArray(random, pooledLength);
                 Pool2dKernel.MaxForwardGeneral(source, expected, [], pool);
-                Conv2dKernel.ForwardMaxPooled(input, Conv2dKernel.PackWeights(weight, g), bias, actual, g, relu, threads);
+                Conv2dKernel.ForwardMaxPooled(input, Conv2dKernel.PackWeights(weight, g, ConvMethod.DirectChannels), bias, actual, g, relu, threads);
                 string? failure = KernelCases.Compare($"conv+pool {g} relu={relu} threads={threads}", expected, actual, depth: g.C * g.KH * g.KW);
                 if (failure != null) failures.Add(failure);
             }

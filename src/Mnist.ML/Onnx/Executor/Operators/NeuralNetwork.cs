@@ -120,14 +120,17 @@ internal sealed class ConvOp : WindowOp
         ConvWeights packed = last is not null && ReferenceEquals(last.From, weights) && last.Packed.Fits(g)
             ? last.Packed : Conv2dKernel.PackWeights(weights, g);
         _lastPacked = new PackedWeights(weights, packed);
+        // The pooled variant needs the channel-direct layout, which layers on another method pack once more.
+        ConvWeights? pooledWeights = !Conv2dKernel.CanFuseMaxPool(g) ? null
+            : packed.Method == ConvMethod.DirectChannels ? packed : Conv2dKernel.PackWeights(weights, g, ConvMethod.DirectChannels);
         return new NodePlan
         {
             Shapes = [shape],
             Body = (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
             BodyWithRelu = (in StepIO io) => Conv2dKernel.Forward(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads),
-            BodyWithMaxPool = !Conv2dKernel.CanFuseMaxPool(g) ? null : relu => relu
-                ? (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads)
-                : (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), packed, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
+            BodyWithMaxPool = pooledWeights is null ? null : relu => relu
+                ? (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), pooledWeights, hasBias ? io.In(2) : default, io.Out(0), g, relu: true, KernelOptions.MaxThreads)
+                : (in StepIO io) => Conv2dKernel.ForwardMaxPooled(io.In(0), pooledWeights, hasBias ? io.In(2) : default, io.Out(0), g, relu: false, KernelOptions.MaxThreads),
         };
     }
 }
