@@ -165,24 +165,15 @@ internal static unsafe class Conv2dKernel
     /// <summary>Contiguous runs of images per thread, each with a single-threaded GEMM (or direct kernel).</summary>
     private static void ForwardBatchParallel(float* x, float* packed, ConvMethod method, float* b, float* y, ConvGeometry g, bool relu, int threads)
     {
-        ForwardBatch batch = ForwardBatch.Cached ?? new ForwardBatch();
-        ForwardBatch.Cached = null; // a nested call (none today) would allocate its own
+        ForwardBatch batch = KernelParallel.Rent<ForwardBatch>();
         (batch.X, batch.Packed, batch.Bias, batch.Y) = ((nint)x, (nint)packed, (nint)b, (nint)y);
         (batch.Method, batch.G, batch.Relu) = (method, g, relu);
-        try
-        {
-            KernelParallel.Run(batch, threads);
-        }
-        finally
-        {
-            ForwardBatch.Cached = batch;
-        }
+        KernelParallel.RunAndReturn(batch, threads);
     }
 
     /// <summary>The per-thread part of ForwardBatchParallel; cached per calling thread, so a threaded call allocates nothing once warm.</summary>
     private sealed class ForwardBatch : IParallelBody
     {
-        [ThreadStatic] internal static ForwardBatch? Cached;
         internal nint X, Packed, Bias, Y;
         internal ConvMethod Method;
         internal bool Relu;
@@ -257,18 +248,9 @@ internal static unsafe class Conv2dKernel
     {
         int wl = g.WeightLength;
         float* partials = Scratch.Get(Scratch.DWeightPartials, (long)(threads - 1) * wl); // (threads - 1, K*C*KH*KW)
-        BackwardBatch batch = BackwardBatch.Cached ?? new BackwardBatch();
-        BackwardBatch.Cached = null; // a nested call (none today) would allocate its own
+        BackwardBatch batch = KernelParallel.Rent<BackwardBatch>();
         (batch.X, batch.WeightT, batch.DY, batch.DX, batch.DW, batch.Partials, batch.G) = ((nint)x, packedWeightT, (nint)dy, (nint)dx, (nint)dw, (nint)partials, g);
-        try
-        {
-            KernelParallel.Run(batch, threads);
-        }
-        finally
-        {
-            batch.WeightT = default;
-            BackwardBatch.Cached = batch;
-        }
+        KernelParallel.RunAndReturn(batch, threads);
         var dWeight = new Span<float>(dw, wl);
         for (int t = 1; t < threads; t++)
             TensorPrimitives.Add(dWeight, new ReadOnlySpan<float>(partials + (long)(t - 1) * wl, wl), dWeight);
@@ -277,7 +259,6 @@ internal static unsafe class Conv2dKernel
     /// <summary>The per-part work of BackwardBatchParallel: a contiguous run of images, single-threaded GEMMs.</summary>
     private sealed class BackwardBatch : IParallelBody
     {
-        [ThreadStatic] internal static BackwardBatch? Cached;
         internal nint X, DY, DX, DW, Partials;
         internal PrepackedA WeightT;
         internal ConvGeometry G;
@@ -608,24 +589,15 @@ internal static unsafe class Conv2dKernel
             ChannelBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks, 0, tiles);
             return;
         }
-        ChannelsBody body = ChannelsBody.Cached ?? new ChannelsBody();
-        ChannelsBody.Cached = null; // a nested call (none today) would allocate its own
+        ChannelsBody body = KernelParallel.Rent<ChannelsBody>();
         (body.XP, body.Taps, body.Packed, body.Bias, body.Y, body.Pitch, body.Blocks, body.G, body.Relu) =
             ((nint)xp, (nint)taps, (nint)packed, (nint)bias, (nint)y, pitch, blocks, g, relu);
-        try
-        {
-            KernelParallel.Run(body, parts);
-        }
-        finally
-        {
-            ChannelsBody.Cached = body;
-        }
+        KernelParallel.RunAndReturn(body, parts);
     }
 
     /// <summary>A threaded channel-direct call's part: a run of channel blocks. Cached per calling thread (no allocation once warm).</summary>
     private sealed class ChannelsBody : IParallelBody
     {
-        [ThreadStatic] internal static ChannelsBody? Cached;
         internal nint XP, Taps, Packed, Bias, Y;
         internal int Pitch, Blocks;
         internal ConvGeometry G;
@@ -710,17 +682,9 @@ internal static unsafe class Conv2dKernel
         {
             if (threads > 1 && g.N >= threads)
             {
-                PooledBody body = PooledBody.Cached ?? new PooledBody();
-                PooledBody.Cached = null; // a nested call (none today) would allocate its own
+                PooledBody body = KernelParallel.Rent<PooledBody>();
                 (body.X, body.Packed, body.Bias, body.Y, body.G, body.Relu) = ((nint)x, (nint)weight.Pointer, (nint)b, (nint)y, g, relu);
-                try
-                {
-                    KernelParallel.Run(body, threads);
-                }
-                finally
-                {
-                    PooledBody.Cached = body;
-                }
+                KernelParallel.RunAndReturn(body, threads);
             }
             else
             {
@@ -732,7 +696,6 @@ internal static unsafe class Conv2dKernel
     /// <summary>A batch's images split between threads; cached per calling thread (no allocation once warm).</summary>
     private sealed class PooledBody : IParallelBody
     {
-        [ThreadStatic] internal static PooledBody? Cached;
         internal nint X, Packed, Bias, Y;
         internal ConvGeometry G;
         internal bool Relu;
@@ -757,24 +720,15 @@ internal static unsafe class Conv2dKernel
             PooledBlocks(xp, pitch, taps, packed, bias, y, g, relu, 0, blocks, 0, pairs);
             return;
         }
-        PooledImageBody body = PooledImageBody.Cached ?? new PooledImageBody();
-        PooledImageBody.Cached = null;
+        PooledImageBody body = KernelParallel.Rent<PooledImageBody>();
         (body.XP, body.Taps, body.Packed, body.Bias, body.Y, body.Pitch, body.Blocks, body.Pairs, body.G, body.Relu) =
             ((nint)xp, (nint)taps, (nint)packed, (nint)bias, (nint)y, pitch, blocks, pairs, g, relu);
-        try
-        {
-            KernelParallel.Run(body, parts);
-        }
-        finally
-        {
-            PooledImageBody.Cached = body;
-        }
+        KernelParallel.RunAndReturn(body, parts);
     }
 
     /// <summary>One image's channel blocks, or its window pairs when there are fewer blocks than threads.</summary>
     private sealed class PooledImageBody : IParallelBody
     {
-        [ThreadStatic] internal static PooledImageBody? Cached;
         internal nint XP, Taps, Packed, Bias, Y;
         internal int Pitch, Blocks, Pairs;
         internal ConvGeometry G;

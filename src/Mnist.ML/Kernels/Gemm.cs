@@ -161,24 +161,15 @@ internal static unsafe class Gemm
     private static void MultiplyVectorParallel(float* a, float* b, float* c, int m, int n, int k,
         bool transposeA, bool transposeB, bool accumulate, int threads)
     {
-        VectorBand band = VectorBand.Cached ?? new VectorBand();
-        VectorBand.Cached = null; // a nested call (none today) would allocate its own
+        VectorBand band = KernelParallel.Rent<VectorBand>();
         (band.A, band.B, band.C, band.M, band.N, band.K, band.TransposeA, band.TransposeB, band.Accumulate) =
             ((nint)a, (nint)b, (nint)c, m, n, k, transposeA, transposeB, accumulate);
-        try
-        {
-            KernelParallel.Run(band, threads);
-        }
-        finally
-        {
-            VectorBand.Cached = band;
-        }
+        KernelParallel.RunAndReturn(band, threads);
     }
 
     /// <summary>One thread's run of outputs of a vector-matrix product; cached per calling thread (no allocation once warm).</summary>
     private sealed class VectorBand : IParallelBody
     {
-        [ThreadStatic] internal static VectorBand? Cached;
         internal nint A, B, C;
         internal int M, N, K;
         internal bool TransposeA, TransposeB, Accumulate;
@@ -242,16 +233,9 @@ internal static unsafe class Gemm
         bool canSplitColumns = nPanels >= threads, canSplitRows = mPanels >= threads;
         bool splitColumns = canSplitColumns && (!canSplitRows || n >= m || packA.Prepacked(0, 0, SliceDepth(k)) != null);
         int panelsPerThread = ((splitColumns ? nPanels : mPanels) + threads - 1) / threads;
-        Band<TA, TB> band = Band<TA, TB>.Rent();
+        Band<TA, TB> band = KernelParallel.Rent<Band<TA, TB>>();
         band.Set(packA, packB, c, ldc, m, n, k, accumulate, path, splitColumns, panelsPerThread);
-        try
-        {
-            KernelParallel.Run(band, threads);
-        }
-        finally
-        {
-            Band<TA, TB>.Return(band);
-        }
+        KernelParallel.RunAndReturn(band, threads);
     }
 
     /// <summary>One thread's band of C: columns [t * panels * NR, ...) or rows likewise. Instances are
@@ -260,23 +244,12 @@ internal static unsafe class Gemm
         where TA : struct, IPackA
         where TB : struct, IPackB
     {
-        [ThreadStatic] private static Band<TA, TB>? cached;
         private TA _packA;
         private TB _packB;
         private float* _c;
         private int _ldc, _m, _n, _k, _panelsPerThread;
         private bool _accumulate, _splitColumns;
         private GemmPath _path;
-
-        // A nested call on the same thread (not made today) would find the cache empty and allocate.
-        public static Band<TA, TB> Rent()
-        {
-            Band<TA, TB>? band = cached;
-            cached = null;
-            return band ?? new Band<TA, TB>();
-        }
-
-        public static void Return(Band<TA, TB> band) => cached = band;
 
         public void Set(TA packA, TB packB, float* c, int ldc, int m, int n, int k, bool accumulate, GemmPath path, bool splitColumns, int panelsPerThread)
         {

@@ -72,6 +72,40 @@ internal sealed class KernelParallel : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>
+    /// This thread's reusable instance of a body class (the callers' per-call state), so a threaded
+    /// kernel call allocates nothing once warm; give it back with <see cref="RunAndReturn"/>. A nested
+    /// call on the same thread (none today) finds the cache empty and gets a new one.
+    /// </summary>
+    public static T Rent<T>() where T : class, IParallelBody, new() => BodyCache<T>.TakeOrNull() ?? new T();
+
+    /// <summary><see cref="Run"/>, then the body goes back to this thread's cache (also when a part throws).</summary>
+    public static void RunAndReturn<T>(T body, int parts) where T : class, IParallelBody, new()
+    {
+        try
+        {
+            Run(body, parts);
+        }
+        finally
+        {
+            BodyCache<T>.Put(body);
+        }
+    }
+
+    private static class BodyCache<T> where T : class
+    {
+        [ThreadStatic] private static T? cached;
+
+        public static T? TakeOrNull()
+        {
+            T? body = cached;
+            cached = null;
+            return body;
+        }
+
+        public static void Put(T body) => cached = body;
+    }
+
     void IThreadPoolWorkItem.Execute()
     {
         Work();
